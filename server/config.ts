@@ -1,0 +1,32 @@
+/** The server's settings: `workspace/configuration` section `tandem`, then environment fallbacks. */
+export interface ModelConfig {
+  /** OpenAI-compatible base URL, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`. */
+  baseUrl: string;
+  apiKey: string;
+  name: string;
+  /** Abort a request when no byte arrives for this long. */
+  timeoutMs: number;
+  maxRetries: number;
+  /** First backoff delay; doubles each retry (with jitter), capped at 30 s. */
+  retryBaseMs: number;
+}
+
+export interface GitLabConfig {
+  /** Web URL of the GitLab instance, e.g. `https://gitlab.com`. */
+  url: string;
+  token: string;
+}
+
+export interface ReviewConfig {
+  /** Largest diff of one file sent to the model, in characters. */
+  maxFileChars: number;
+  /** Largest total context (diffs + surrounding code) sent to the model, in characters. */
+  maxTotalChars: number;
+}
+
+export interface TandemConfig {
+  model: ModelConfig;
+  gitlab: GitLabConfig;
+  sessions: { maxConcurrent: number };
+  review: ReviewConfig;
+}

@@ -1,0 +1,44 @@
+import {
+  ApprovalRequestedNotification,
+  ApprovalResolvedNotification,
+  ApprovalRespondRequest,
+} from './approval';
+import { ChatSendRequest, ChatUpdateNotification } from './chat';
+import type { MethodDeclaration } from './declare';
+import { FlowStartRequest } from './flow';
+import {
+  SessionCancelRequest,
+  SessionGetRequest,
+  SessionListRequest,
+  SessionOpenedNotification,
+  SessionStatusNotification,
+} from './session';
+import { TelemetrySummaryRequest } from './telemetry';
+
+export * from './approval';
+export * from './chat';
+export * from './common';
+export * from './declare';
+export * from './flow';
+export * from './session';
+export * from './telemetry';
+
+/** Every method of protocol v1, in documentation order. */
+export const PROTOCOL_METHODS: readonly MethodDeclaration[] = [
+  ChatSendRequest,
+  ChatUpdateNotification,
+  ApprovalRequestedNotification,
+  ApprovalRespondRequest,
+  ApprovalResolvedNotification,
+  FlowStartRequest,
+  SessionStatusNotification,
+  SessionListRequest,
+  SessionGetRequest,
+  SessionCancelRequest,
+  SessionOpenedNotification,
+  TelemetrySummaryRequest,
+];
+
+export const SERVER_TO_CLIENT_METHODS: ReadonlySet<string> = new Set(
+  PROTOCOL_METHODS.filter((m) => m.direction === 'serverToClient').map((m) => m.method),
+);

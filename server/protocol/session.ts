@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { Id, SessionSnapshot, SessionStatus } from './common';
+import { notification, request } from './declare';
+
+export const SessionStatusNotification = notification({
+  method: 'tandem/session/status',
+  direction: 'serverToClient',
+  capability: 'sessionWidget',
+  params: SessionSnapshot,
+  semantics:
+    'A whole snapshot of a session, sent on every change with a rising `seq`; a client keeps the ' +
+    'snapshot with the highest `seq` and ignores older ones. Sent again on `initialized` for ' +
+    'every session that has not finished.',
+});
+
+export const SessionListParams = z.object({
+  statuses: z.array(SessionStatus).max(10).optional(),
+  limit: z.number().int().min(1).max(1000).optional().describe('Default 100, newest first'),
+});
+export type SessionListParams = z.infer<typeof SessionListParams>;
+
+export const SessionListResult = z.object({ sessions: z.array(SessionSnapshot) });
+export type SessionListResult = z.infer<typeof SessionListResult>;
+
+export const SessionListRequest = request({
+  method: 'tandem/session/list',
+  params: SessionListParams,
+  result: SessionListResult,
+  semantics: 'Snapshots of sessions, newest first.',
+});
+
+export const SessionEvent = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  type: z.string().describe('e.g. `step_started`, `model_call`, `api_call`, `status`'),
+  message: z.string(),
+  data: z.unknown().optional(),
+});
+export type SessionEvent = z.infer<typeof SessionEvent>;
+
+export const SessionStep = z.object({
+  name: z.string(),
+  status: z.enum(['running', 'completed', 'failed', 'skipped']),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+});
+export type SessionStep = z.infer<typeof SessionStep>;
+
+export const SessionMetrics = z.object({
+  durationMs: z.number().optional(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  modelCalls: z.number().int(),
+});
+export type SessionMetrics = z.infer<typeof SessionMetrics>;
+
+export const SessionGetParams = z.object({ sessionId: Id });
+export const SessionGetResult = z.object({
+  session: SessionSnapshot,
+  steps: z.array(SessionStep),
+  events: z.array(SessionEvent),
+  metrics: SessionMetrics,
+});
+export type SessionGetResult = z.infer<typeof SessionGetResult>;
+
+export const SessionGetRequest = request({
+  method: 'tandem/session/get',
+  params: SessionGetParams,
+  result: SessionGetResult,
+  semantics: 'Details of one session: steps, the append-only event log and metrics.',
+});
+
+export const SessionCancelParams = z.object({ sessionId: Id });
+export const SessionCancelResult = z.object({
+  sessionId: Id,
+  cancelled: z.boolean().describe('False when the session had already finished'),
+  status: SessionStatus,
+});
+export type SessionCancelResult = z.infer<typeof SessionCancelResult>;
+
+export const SessionCancelRequest = request({
+  method: 'tandem/session/cancel',
+  params: SessionCancelParams,
+  result: SessionCancelResult,
+  semantics:
+    'Cancels a queued or running session. Work in flight stops at the next safe point; ' +
+    'nothing already posted is undone. Cancelling a finished session answers `cancelled: false`.',
+});
+
+export const SessionOpenedParams = z.object({
+  sessionId: Id,
+  source: z.enum(['widget', 'list', 'notification']),
+});
+export type SessionOpenedParams = z.infer<typeof SessionOpenedParams>;
+
+export const SessionOpenedNotification = notification({
+  method: 'tandem/session/opened',
+  direction: 'clientToServer',
+  capability: 'sessionWidget',
+  params: SessionOpenedParams,
+  semantics: 'The person opened a session’s details; recorded for click-through telemetry.',
+});
