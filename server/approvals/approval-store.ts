@@ -1,0 +1,130 @@
+import type {
+  ApprovalDecision,
+  ApprovalKind,
+  ApprovalRequestedParams,
+  ApprovalScope,
+} from '../protocol';
+import { type Db, isLiveServer, nowIso } from '../store/database';
+
+/** Server-side facts about an approval that are never sent to clients. */
+export type ApprovalContext = Record<string, unknown>;
+
+export interface StoredApproval {
+  request: ApprovalRequestedParams;
+  context: ApprovalContext;
+  status: 'pending' | 'resolved';
+  decision?: ApprovalDecision;
+  scope?: ApprovalScope;
+  reason?: string;
+  feedback?: string;
+  resolvedAt?: string;
+}
+
+interface ApprovalRow {
+  id: string;
+  kind: string;
+  status: string;
+  request: string;
+  context: string;
+  owner_pid: number | null;
+  decision: string | null;
+  scope: string | null;
+  reason: string | null;
+  feedback: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface Resolution {
+  decision: ApprovalDecision;
+  scope?: ApprovalScope;
+  reason?: string;
+  feedback?: string;
+}
+
+export class ApprovalStore {
+  constructor(private readonly db: Db) {}
+
+  insert(request: ApprovalRequestedParams, context: ApprovalContext): void {
+    this.db
+      .prepare(
+        `INSERT INTO approvals (id, kind, status, request, context, owner_pid, created_at)
+         VALUES (?, ?, 'pending', ?, ?, ?, ?)`,
+      )
+      .run(
+        request.approvalId,
+        request.kind,
+        JSON.stringify(request),
+        JSON.stringify(context),
+        process.pid,
+        request.createdAt,
+      );
+  }
+
+  find(id: string): StoredApproval | undefined {
+    const row = this.db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as
+      ApprovalRow | undefined;
+    return row && toStored(row);
+  }
+
+  /** Marks a pending approval resolved; false when another answer got there first. */
+  resolve(id: string, resolution: Resolution): boolean {
+    const result = this.db
+      .prepare(
+        `UPDATE approvals SET status = 'resolved', decision = ?, scope = ?, reason = ?,
+           feedback = ?, resolved_at = ? WHERE id = ? AND status = 'pending'`,
+      )
+      .run(
+        resolution.decision,
+        resolution.scope ?? null,
+        resolution.reason ?? null,
+        resolution.feedback ?? null,
+        nowIso(),
+        id,
+      );
+    return result.changes === 1;
+  }
+
+  /** Pending approvals this server answers for, oldest first. */
+  pendingOwned(): StoredApproval[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM approvals WHERE status = 'pending' AND owner_pid = ? ORDER BY created_at`,
+      )
+      .all(process.pid) as ApprovalRow[];
+    return rows.map(toStored);
+  }
+
+  /** Takes over pending approvals left by servers that are no longer running. */
+  claimOrphans(): number {
+    const rows = this.db
+      .prepare(`SELECT id, owner_pid FROM approvals WHERE status = 'pending'`)
+      .all() as { id: string; owner_pid: number | null }[];
+    const claim = this.db.prepare('UPDATE approvals SET owner_pid = ? WHERE id = ?');
+    let claimed = 0;
+    this.db.transaction(() => {
+      for (const row of rows) {
+        if (row.owner_pid !== process.pid && !isLiveServer(row.owner_pid)) {
+          claim.run(process.pid, row.id);
+          claimed++;
+        }
+      }
+    })();
+    return claimed;
+  }
+}
+
+function toStored(row: ApprovalRow): StoredApproval {
+  return {
+    request: JSON.parse(row.request) as ApprovalRequestedParams,
+    context: JSON.parse(row.context) as ApprovalContext,
+    status: row.status as StoredApproval['status'],
+    decision: (row.decision ?? undefined) as ApprovalDecision | undefined,
+    scope: (row.scope ?? undefined) as ApprovalScope | undefined,
+    reason: row.reason ?? undefined,
+    feedback: row.feedback ?? undefined,
+    resolvedAt: row.resolved_at ?? undefined,
+  };
+}
+
+export type { ApprovalKind };

@@ -1,0 +1,207 @@
+import { ModelError, type ModelMessage, type ModelResponse } from '../../chat/model';
+import { AccessLevel } from '../../forge/forge';
+import type { Flow, FlowContext, FlowResult } from '../flow';
+import { FlowError } from '../flow';
+import { placeFindings, findingBody, summaryBody } from './review-comments';
+import { buildReviewContext } from './review-context';
+import { ReviewSubmission, reviewMessages, SUBMIT_REVIEW, submitReviewTool } from './review-prompt';
+
+/** Attempts at a well-formed `submit_review` call before the flow gives up. */
+const SUBMIT_ATTEMPTS = 3;
+
+/**
+ * Code Review: reads a merge request's latest diff version and the code around it through the
+ * API, asks the model for findings as structured output, and posts them as inline discussions
+ * at exact diff positions plus one summary note.
+ */
+export const codeReviewFlow: Flow = {
+  id: 'code_review',
+  name: 'Code Review',
+  referenceKind: 'merge_request',
+  requiredAccess: AccessLevel.reporter,
+  requiredAccessName: 'Reporter',
+  recommendWhen: 'the person wants a full code review of a merge request',
+  run: runCodeReview,
+};
+
+async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
+  const { projectPath, id: iid } = ctx.reference;
+  const { mr, refs, diffs } = await ctx.step('fetch_merge_request', async () => {
+    const [mr, refs, diffs] = await Promise.all([
+      ctx.forge.getMergeRequest(projectPath, iid),
+      ctx.forge.getDiffRefs(projectPath, iid),
+      ctx.forge.getMergeRequestDiffs(projectPath, iid),
+    ]);
+    ctx.event('api_call', `Fetched !${iid} "${mr.title}": ${diffs.length} changed files`, {
+      headSha: refs.headSha,
+      files: diffs.map((d) => d.newPath),
+    });
+    return { mr, refs, diffs };
+  });
+
+  const context = await ctx.step('read_files', async () => {
+    const built = await buildReviewContext(
+      diffs,
+      (path) => ctx.forge.getFileRaw(projectPath, path, refs.headSha),
+      ctx.config.review,
+    );
+    ctx.event(
+      'context',
+      `Reviewing ${built.files.length} files, skipping ${built.skipped.length}`,
+      {
+        characters: built.text.length,
+        skipped: built.skipped,
+      },
+    );
+    return built;
+  });
+
+  if (context.files.length === 0) {
+    const note = await ctx.step('post_summary', () =>
+      ctx.forge.createMergeRequestNote(
+        projectPath,
+        iid,
+        summaryBody(
+          'Nothing here could be reviewed.',
+          { inline: [], elsewhere: [] },
+          context.skipped,
+        ),
+      ),
+    );
+    return {
+      summary: `Nothing in ${ctx.reference.label} could be reviewed; a note says why.`,
+      links: [mrLink(mr.webUrl, iid), { label: 'Summary note', url: note.url }],
+    };
+  }
+
+  const review = await ctx.step('review', () =>
+    askForReview(ctx, reviewMessages(mr, context.text)),
+  );
+  const placement = placeFindings(review.findings, context.files, refs);
+
+  const posted = await ctx.step('post_comments', async () => {
+    let count = 0;
+    for (const { finding, position } of placement.inline) {
+      ctx.signal.throwIfAborted();
+      const note = await ctx.forge.createDiffDiscussion(
+        projectPath,
+        iid,
+        findingBody(finding),
+        position,
+      );
+      count++;
+      ctx.event(
+        'comment_posted',
+        `${finding.severity} on ${position.newPath}:${position.newLine ?? position.oldLine}`,
+        {
+          url: note.url,
+          position,
+        },
+      );
+    }
+    return count;
+  });
+
+  const note = await ctx.step('post_summary', () =>
+    ctx.forge.createMergeRequestNote(
+      projectPath,
+      iid,
+      summaryBody(review.summary, placement, context.skipped),
+    ),
+  );
+  const total = review.findings.length;
+  return {
+    summary:
+      `Reviewed ${context.files.length} file${context.files.length === 1 ? '' : 's'} of ${ctx.reference.label}: ` +
+      `${total} finding${total === 1 ? '' : 's'}, ${posted} posted inline, and a summary note` +
+      (context.skipped.length ? `; ${context.skipped.length} skipped` : '') +
+      '.',
+    links: [mrLink(mr.webUrl, iid), { label: 'Summary note', url: note.url }],
+  };
+}
+
+async function askForReview(ctx: FlowContext, messages: ModelMessage[]): Promise<ReviewSubmission> {
+  const conversation = [...messages];
+  for (let attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
+    ctx.signal.throwIfAborted();
+    const response = await callModel(ctx, conversation);
+    const call = response.toolCalls.find((c) => c.name === SUBMIT_REVIEW);
+    const problem = call ? parseSubmission(call.arguments) : `You did not call ${SUBMIT_REVIEW}.`;
+    if (typeof problem !== 'string') {
+      ctx.event('review_received', `${problem.findings.length} findings`, {
+        summary: problem.summary,
+      });
+      return problem;
+    }
+    ctx.event('model_output_invalid', `Attempt ${attempt}: ${problem}`);
+    conversation.push(
+      call
+        ? {
+            role: 'assistant',
+            content: response.text || null,
+            tool_calls: [
+              {
+                id: call.id,
+                type: 'function',
+                function: { name: call.name, arguments: call.arguments },
+              },
+            ],
+          }
+        : { role: 'assistant', content: response.text || '' },
+    );
+    const fix = `That was not a valid review: ${problem} Call ${SUBMIT_REVIEW} again with valid arguments.`;
+    conversation.push(
+      call ? { role: 'tool', tool_call_id: call.id, content: fix } : { role: 'user', content: fix },
+    );
+  }
+  throw new FlowError(
+    `The model did not return a well-formed review after ${SUBMIT_ATTEMPTS} attempts; ` +
+      'try again, or use a model that supports tool calls (tandem.model.name).',
+  );
+}
+
+async function callModel(ctx: FlowContext, messages: ModelMessage[]): Promise<ModelResponse> {
+  try {
+    const response = await ctx.model.complete({
+      messages,
+      tools: [submitReviewTool],
+      toolChoice: { name: SUBMIT_REVIEW },
+      signal: ctx.signal,
+      onRetry: ({ attempt, delayMs, reason }) =>
+        ctx.event('model_retry', `Retry ${attempt} in ${delayMs} ms: ${reason}`),
+    });
+    ctx.modelUsage(response.usage);
+    ctx.event(
+      'model_call',
+      `Model answered (${response.usage.promptTokens}+${response.usage.completionTokens} tokens)`,
+      {
+        finishReason: response.finishReason,
+      },
+    );
+    return response;
+  } catch (error) {
+    if (error instanceof ModelError) throw new FlowError(error.message);
+    throw error;
+  }
+}
+
+function parseSubmission(text: string): ReviewSubmission | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return 'its arguments were not valid JSON.';
+  }
+  const parsed = ReviewSubmission.safeParse(json);
+  if (!parsed.success) {
+    return `its arguments did not match the schema (${parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || 'root'}: ${i.message}`)
+      .join('; ')}).`;
+  }
+  return parsed.data;
+}
+
+function mrLink(url: string, iid: number) {
+  return { label: `Merge request !${iid}`, url };
+}

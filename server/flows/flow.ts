@@ -1,0 +1,43 @@
+import type { ChatModel, ModelUsage } from '../chat/model';
+import type { TandemConfig } from '../config';
+import type { Forge, ResolvedReference } from '../forge/forge';
+import type { Logger } from '../logger';
+import type { FlowId, ReferenceKind, ResultLink } from '../protocol';
+
+/** What a running flow can use; the outside world behind interfaces. */
+export interface FlowContext {
+  readonly sessionId: string;
+  readonly reference: ResolvedReference;
+  readonly signal: AbortSignal;
+  readonly forge: Forge;
+  readonly model: ChatModel;
+  readonly config: TandemConfig;
+  readonly logger: Logger;
+  /** Runs one named step: recorded as events, shown as the session's `step` and as progress. */
+  step<T>(name: string, run: () => Promise<T>): Promise<T>;
+  /** Appends an event to the session's log. */
+  event(type: string, message: string, data?: unknown): void;
+  /** Records a model call's token usage against the session. */
+  modelUsage(usage: ModelUsage): void;
+}
+
+export interface FlowResult {
+  summary: string;
+  links: ResultLink[];
+}
+
+export interface Flow {
+  readonly id: FlowId;
+  readonly name: string;
+  /** The kind of reference the flow works on. */
+  readonly referenceKind: ReferenceKind;
+  /** Minimum GitLab access level on the project, checked when the person approves. */
+  readonly requiredAccess: number;
+  readonly requiredAccessName: string;
+  /** One line for the system prompt: when the chat should recommend this flow. */
+  readonly recommendWhen: string;
+  run(context: FlowContext): Promise<FlowResult>;
+}
+
+/** A failure the flow explains itself; its message is shown to the person as is. */
+export class FlowError extends Error {}

@@ -1,0 +1,18 @@
+import { PROTOCOL_MARKDOWN_PATH, renderProtocolMarkdown } from './markdown';
+
+/** A file generated from the protocol declarations. */
+export interface GeneratedTarget {
+  /** Relative to the repository root, with forward slashes. */
+  readonly path: string;
+  /** The whole file content; deterministic, so a stale file is any difference. */
+  render(): string;
+}
+
+/**
+ * Everything `npm run gen` writes and `npm run gen:check` compares. A new target (Lua constants
+ * for the Neovim client, Java DTOs for the JetBrains client) is one more entry here with its
+ * renderer in this folder.
+ */
+export const GENERATED_TARGETS: readonly GeneratedTarget[] = [
+  { path: PROTOCOL_MARKDOWN_PATH, render: renderProtocolMarkdown },
+];

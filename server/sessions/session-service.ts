@@ -1,0 +1,215 @@
+import type { ChatModel, ModelUsage } from '../chat/model';
+import type { TandemConfig } from '../config';
+import type { Forge, ResolvedReference } from '../forge/forge';
+import { FlowError, type Flow, type FlowContext, type FlowResult } from '../flows/flow';
+import type { FlowRegistry } from '../flows/flow-registry';
+import type { Logger } from '../logger';
+import type { FlowId, SessionCancelResult, SessionSnapshot, Trigger } from '../protocol';
+import type { TelemetryStore } from '../telemetry/telemetry-store';
+import type { SessionStore } from './session-store';
+
+/** A progress bar in the editor (LSP work-done progress), or nothing when the client has none. */
+export interface ProgressHandle {
+  report(message: string): void;
+  done(): void;
+}
+
+export interface SessionServiceDeps {
+  store: SessionStore;
+  flows: FlowRegistry;
+  telemetry: TelemetryStore;
+  logger: Logger;
+  /** Publishes a snapshot (`tandem/session/status`). */
+  publish(snapshot: SessionSnapshot): void;
+  beginProgress(title: string): Promise<ProgressHandle>;
+  /** The world as configured when a session starts running; forge and model may throw. */
+  config(): TandemConfig;
+  forge(): Forge;
+  model(): ChatModel;
+}
+
+export interface StartSession {
+  flow: FlowId;
+  reference: ResolvedReference;
+  trigger: Trigger;
+  conversationId?: string;
+}
+
+/**
+ * Runs flows as background sessions, a few at a time (`tandem.sessions.maxConcurrent`), the rest
+ * queued. Every status change is persisted with its event and published as a whole snapshot.
+ */
+export class SessionService {
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, AbortController>();
+  private readonly references = new Map<string, ResolvedReference>();
+  private readonly idle: (() => void)[] = [];
+
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  start(input: StartSession): SessionSnapshot {
+    const flow = this.deps.flows.get(input.flow);
+    if (!flow) throw new FlowError(`The ${input.flow} flow is not available in this build.`);
+    const snapshot = this.deps.store.create({
+      flow: input.flow,
+      title: `${flow.name}: ${input.reference.label}`,
+      reference: {
+        kind: input.reference.kind,
+        url: input.reference.url,
+        label: input.reference.label,
+      },
+      trigger: input.trigger,
+      conversationId: input.conversationId,
+    });
+    this.references.set(snapshot.sessionId, input.reference);
+    this.deps.telemetry.record({
+      type: 'flow_started',
+      flow: input.flow,
+      trigger: input.trigger,
+      sessionId: snapshot.sessionId,
+    });
+    this.deps.publish(snapshot);
+    this.queue.push(snapshot.sessionId);
+    this.pump();
+    return snapshot;
+  }
+
+  cancel(sessionId: string): SessionCancelResult {
+    const current = this.deps.store.find(sessionId);
+    if (!current) throw new FlowError(`Unknown session ${sessionId}.`);
+    if (!this.deps.store.isActive(sessionId)) {
+      return { sessionId, cancelled: false, status: current.status };
+    }
+    this.running.get(sessionId)?.abort(new Error('cancelled'));
+    const index = this.queue.indexOf(sessionId);
+    if (index >= 0) this.queue.splice(index, 1);
+    const snapshot = this.deps.store.update(
+      sessionId,
+      { status: 'cancelled', step: null },
+      'Cancelled',
+    );
+    this.deps.publish(snapshot);
+    this.finished(snapshot);
+    return { sessionId, cancelled: true, status: 'cancelled' };
+  }
+
+  /** Stops every running session (server shutdown); they are recorded as interrupted. */
+  stopAll(): void {
+    for (const controller of this.running.values()) controller.abort(new Error('shutdown'));
+    this.queue.length = 0;
+    for (const snapshot of this.deps.store.failOwnUnfinished()) this.deps.publish(snapshot);
+  }
+
+  /** Resolves when no session is running or queued (tests, benchmarks, shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.running.size === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private pump(): void {
+    const limit = Math.max(1, this.deps.config().sessions.maxConcurrent);
+    while (this.running.size < limit && this.queue.length > 0) {
+      const id = this.queue.shift() as string;
+      const controller = new AbortController();
+      this.running.set(id, controller);
+      void this.run(id, controller).finally(() => {
+        this.running.delete(id);
+        this.references.delete(id);
+        this.pump();
+        if (this.running.size === 0 && this.queue.length === 0) {
+          for (const resolve of this.idle.splice(0)) resolve();
+        }
+      });
+    }
+  }
+
+  private async run(id: string, controller: AbortController): Promise<void> {
+    const snapshot = this.deps.store.snapshot(id);
+    const flow = this.deps.flows.get(snapshot.flow) as Flow;
+    const progress = await this.deps.beginProgress(snapshot.title).catch(() => noProgress);
+    try {
+      if (!this.deps.store.isActive(id)) return;
+      this.change(id, { status: 'running' }, 'Running');
+      const result = await flow.run(this.context(id, controller.signal, progress));
+      if (!this.deps.store.isActive(id)) return;
+      this.finish(id, { status: 'completed', result, step: null }, result.summary);
+    } catch (error) {
+      if (!this.deps.store.isActive(id)) return;
+      const message = describeFailure(error);
+      if (!(error instanceof FlowError))
+        this.deps.logger.error(`Session ${id} failed: ${(error as Error).stack}`);
+      this.finish(id, { status: 'failed', error: message, step: null }, message);
+    } finally {
+      progress.done();
+    }
+  }
+
+  private context(id: string, signal: AbortSignal, progress: ProgressHandle): FlowContext {
+    const store = this.deps.store;
+    return {
+      sessionId: id,
+      reference: this.references.get(id) as ResolvedReference,
+      signal,
+      forge: this.deps.forge(),
+      model: this.deps.model(),
+      config: this.deps.config(),
+      logger: this.deps.logger,
+      event: (type, message, data) => {
+        if (store.isActive(id)) store.event(id, type, message, data);
+      },
+      modelUsage: (usage: ModelUsage) => {
+        store.addUsage(id, usage.promptTokens, usage.completionTokens);
+        this.deps.telemetry.record({ type: 'model_usage', sessionId: id, ...usage });
+      },
+      step: async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+        signal.throwIfAborted();
+        store.startStep(id, name);
+        this.change(id, { step: name }, `Step ${name}`);
+        progress.report(name.replace(/_/g, ' '));
+        try {
+          const value = await run();
+          store.endStep(id, name, 'completed');
+          return value;
+        } catch (error) {
+          store.endStep(id, name, 'failed');
+          throw error;
+        }
+      },
+    };
+  }
+
+  private change(id: string, change: Parameters<SessionStore['update']>[1], message: string): void {
+    this.deps.publish(this.deps.store.update(id, change, message));
+  }
+
+  private finish(id: string, change: Parameters<SessionStore['update']>[1], message: string): void {
+    const snapshot = this.deps.store.update(id, change, message);
+    this.deps.publish(snapshot);
+    this.finished(snapshot);
+  }
+
+  private finished(snapshot: SessionSnapshot): void {
+    const details = this.deps.store.details(snapshot.sessionId, 0);
+    this.deps.telemetry.record({
+      type: 'session_finished',
+      flow: snapshot.flow,
+      trigger: snapshot.trigger,
+      sessionId: snapshot.sessionId,
+      status: snapshot.status,
+      durationMs: details?.metrics.durationMs ?? 0,
+      promptTokens: details?.metrics.promptTokens ?? 0,
+      completionTokens: details?.metrics.completionTokens ?? 0,
+    });
+  }
+}
+
+const noProgress: ProgressHandle = { report: () => undefined, done: () => undefined };
+
+function describeFailure(error: unknown): string {
+  if (error instanceof FlowError) return error.message;
+  const e = error as Error & { name?: string };
+  if (e?.name === 'ForgeError' || e?.name === 'ModelError') return e.message;
+  return `Unexpected error: ${e?.message ?? String(error)} (details in the server log)`;
+}
+
+export type { FlowResult };

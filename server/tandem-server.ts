@@ -1,0 +1,186 @@
+import { ApprovalBroker, type ApprovalSink } from './approvals/approval-broker';
+import { ApprovalStore } from './approvals/approval-store';
+import { ChatService } from './chat/chat-service';
+import { ConversationStore } from './chat/conversation-store';
+import type { FlowApprovalContext } from './chat/flow-recommendation';
+import { type ChatModel, ModelError } from './chat/model';
+import { OpenAIChatModel } from './chat/openai-model';
+import type { TandemConfig } from './config';
+import type { Forge } from './forge/forge';
+import { ForgeError } from './forge/forge';
+import { GitLabForge } from './forge/gitlab-forge';
+import { accessProblem } from './flows/flow-access';
+import { FlowError } from './flows/flow';
+import { FlowRegistry } from './flows/flow-registry';
+import type { Logger } from './logger';
+import type {
+  ChatUpdateParams,
+  ClientTandemCapabilities,
+  FlowStartParams,
+  FlowStartResult,
+  SessionSnapshot,
+} from './protocol';
+import { SessionService, type ProgressHandle } from './sessions/session-service';
+import { SessionStore } from './sessions/session-store';
+import { needsApiKey, resolveSettings } from './settings';
+import { type Db, openDatabase } from './store/database';
+import { TelemetryStore } from './telemetry/telemetry-store';
+
+/** How the server reaches the attached editor; the LSP connection in production. */
+export interface ClientChannel extends ApprovalSink {
+  chatUpdate(params: ChatUpdateParams): void;
+  sessionStatus(snapshot: SessionSnapshot): void;
+  beginProgress(title: string): Promise<ProgressHandle>;
+}
+
+export interface TandemServerOptions {
+  stateDir: string;
+  channel: ClientChannel;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  /** Test seams: swap the model or the forge for another implementation. */
+  createModel?: (config: TandemConfig) => ChatModel;
+  createForge?: (config: TandemConfig, workspaceFolder?: string) => Forge;
+}
+
+/**
+ * Everything that thinks, wired together: stores, approvals, chat, sessions, telemetry. Knows
+ * nothing of LSP; `lsp/` maps methods onto it.
+ */
+export class TandemServer {
+  readonly db: Db;
+  readonly sessionStore: SessionStore;
+  readonly telemetry: TelemetryStore;
+  readonly broker: ApprovalBroker;
+  readonly sessions: SessionService;
+  readonly chat: ChatService;
+  readonly flows = new FlowRegistry();
+
+  private config: TandemConfig;
+  private model?: ChatModel;
+  private forge?: Forge;
+  private workspaceFolder?: string;
+  private clientCapabilities: ClientTandemCapabilities | undefined;
+
+  constructor(private readonly options: TandemServerOptions) {
+    this.config = resolveSettings(undefined, options.env).config;
+    this.db = openDatabase(options.stateDir);
+    this.sessionStore = new SessionStore(this.db);
+    this.telemetry = new TelemetryStore(this.db);
+    const approvals = new ApprovalStore(this.db);
+    approvals.claimOrphans();
+    this.broker = new ApprovalBroker(approvals, options.channel, options.logger);
+    this.sessions = new SessionService({
+      store: this.sessionStore,
+      flows: this.flows,
+      telemetry: this.telemetry,
+      logger: options.logger,
+      publish: (snapshot) => options.channel.sessionStatus(snapshot),
+      beginProgress: (title) => options.channel.beginProgress(title),
+      config: () => this.config,
+      forge: () => this.getForge(),
+      model: () => this.getModel(),
+    });
+    this.chat = new ChatService({
+      flows: this.flows,
+      broker: this.broker,
+      telemetry: this.telemetry,
+      conversations: new ConversationStore(this.db),
+      sessions: this.sessions,
+      logger: options.logger,
+      forge: () => this.getForge(),
+      model: () => this.getModel(),
+      gitlabUrl: () => this.config.gitlab.url,
+      clientCanApprove: () => this.clientCapabilities?.approvals !== false,
+      update: (params) => options.channel.chatUpdate(params),
+    });
+    this.broker.setGuard('flow', (approval) => {
+      const context = approval.context as FlowApprovalContext;
+      const flow = this.flows.get(context.flow);
+      if (!flow) return Promise.resolve(`The ${context.flow} flow is not available.`);
+      return accessProblem(this.getForge(), flow, context.reference);
+    });
+    this.broker.onResolved((outcome) => this.chat.handleFlowOutcome(outcome));
+    for (const snapshot of this.sessionStore.failInterrupted()) {
+      options.logger.warn(`Session ${snapshot.sessionId} was interrupted by a server stop.`);
+    }
+  }
+
+  get settings(): TandemConfig {
+    return this.config;
+  }
+
+  setClient(capabilities: ClientTandemCapabilities | undefined, workspaceFolder?: string): void {
+    this.clientCapabilities = capabilities;
+    this.workspaceFolder = workspaceFolder;
+    this.forge = undefined;
+  }
+
+  configure(section: unknown): void {
+    const { config, problems } = resolveSettings(section, this.options.env);
+    for (const problem of problems) this.options.logger.warn(problem);
+    this.config = config;
+    this.model = undefined;
+    this.forge = undefined;
+  }
+
+  /** Re-sends what an attaching client must show: pending approvals and unfinished sessions. */
+  replayToClient(): void {
+    for (const approval of this.broker.pending()) this.options.channel.requested(approval);
+    const unfinished = this.sessionStore.list(['queued', 'running', 'awaiting_approval'], 1000);
+    for (const snapshot of unfinished.reverse()) this.options.channel.sessionStatus(snapshot);
+  }
+
+  async startFlow(params: FlowStartParams): Promise<FlowStartResult> {
+    const flow = this.flows.get(params.flow);
+    if (!flow) throw new FlowError(`The ${params.flow} flow is not available in this build.`);
+    const reference = await this.getForge().resolveReference(params.reference, flow.referenceKind);
+    const problem = await accessProblem(this.getForge(), flow, reference);
+    if (problem) throw new FlowError(problem);
+    const session = this.sessions.start({ flow: flow.id, reference, trigger: params.trigger });
+    return { sessionId: session.sessionId };
+  }
+
+  shutdown(): void {
+    this.sessions.stopAll();
+    this.db.close();
+  }
+
+  private getModel(): ChatModel {
+    if (!this.model) {
+      const { model } = this.config;
+      if (!model.apiKey && needsApiKey(model.baseUrl)) {
+        throw new ModelError(
+          `No API key for ${model.baseUrl}: set tandem.model.apiKey or OPENAI_API_KEY, or point ` +
+            'tandem.model.baseUrl at another OpenAI-compatible endpoint (Ollama, vLLM …).',
+          false,
+        );
+      }
+      this.model = this.options.createModel
+        ? this.options.createModel(this.config)
+        : new OpenAIChatModel(model, this.options.logger);
+    }
+    return this.model;
+  }
+
+  private getForge(): Forge {
+    if (!this.forge) {
+      const { gitlab } = this.config;
+      if (!gitlab.token) {
+        throw new ForgeError(
+          `No GitLab token for ${gitlab.url}: set tandem.gitlab.token or GITLAB_TOKEN to a ` +
+            'personal access token with the api scope.',
+        );
+      }
+      this.forge = this.options.createForge
+        ? this.options.createForge(this.config, this.workspaceFolder)
+        : new GitLabForge({
+            url: gitlab.url,
+            token: gitlab.token,
+            workspaceFolder: this.workspaceFolder,
+            logger: this.options.logger,
+          });
+    }
+    return this.forge;
+  }
+}
