@@ -1,15 +1,37 @@
 // Bundles the server into dist/ with esbuild. Native modules stay external.
+//
+// The server is ESM with code splitting so that `initialize` is answered after loading only the
+// LSP bootstrap; the rest of tandem (schemas, store, model and GitLab clients) is a separate
+// chunk loaded right after. `dist/tandem.js` is the stable entry point editors start.
 import { build } from 'esbuild';
+import { writeFileSync } from 'node:fs';
 
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'cjs',
   sourcemap: true,
   external: ['better-sqlite3'],
   logLevel: 'warning',
 };
 
-await build({ ...common, entryPoints: ['server/cli.ts'], outfile: 'dist/tandem.js' });
-await build({ ...common, entryPoints: ['bench/bare-server.ts'], outfile: 'dist/bench/bare-server.js' });
+await build({
+  ...common,
+  entryPoints: { cli: 'server/cli.ts' },
+  outdir: 'dist/server',
+  format: 'esm',
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  // Bundled CommonJS dependencies call require(); give ESM chunks a real one.
+  banner: {
+    js: "import { createRequire as __tandemCreateRequire } from 'node:module'; const require = __tandemCreateRequire(import.meta.url);",
+  },
+});
+writeFileSync('dist/tandem.js', "#!/usr/bin/env node\n'use strict';\nimport('./server/cli.mjs');\n");
+
+await build({
+  ...common,
+  format: 'cjs',
+  entryPoints: ['bench/bare-server.ts'],
+  outfile: 'dist/bench/bare-server.js',
+});

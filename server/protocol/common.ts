@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
-/** Protocol version announced in `capabilities.experimental.tandem.protocolVersion`. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from './version';
 
 const id = z.string().min(1).max(200);
 export const Id = id;

@@ -1,0 +1,168 @@
+import { fileURLToPath } from 'node:url';
+import {
+  type Connection,
+  DidChangeConfigurationNotification,
+  ErrorCodes,
+  type InitializeParams,
+  LSPErrorCodes,
+  ResponseError,
+} from 'vscode-languageserver/node';
+import type { z } from 'zod';
+import { ApprovalError } from '../approvals/approval-broker';
+import { FlowError } from '../flows/flow';
+import type { Logger } from '../logger';
+import {
+  ClientTandemCapabilities,
+  type NotificationDeclaration,
+  PROTOCOL_METHODS,
+  type RequestDeclaration,
+} from '../protocol';
+import { defaultStateDir } from '../store/database';
+import { TandemServer } from '../tandem-server';
+import { LspClientChannel } from './client-channel';
+import { redactingLogger } from './redacting-logger';
+import { requestHandlers, notificationHandlers, UnknownIdError } from './method-handlers';
+
+/** The loaded server behind the LSP bootstrap: validates at the boundary and dispatches. */
+export interface TandemEndpoint {
+  initialized(): Promise<void>;
+  request(method: string, params: unknown): Promise<unknown>;
+  notification(method: string, params: unknown): void;
+  configurationChanged(): Promise<void>;
+  shutdown(): void;
+}
+
+const requests = new Map(
+  PROTOCOL_METHODS.filter((m): m is RequestDeclaration => m.kind === 'request').map((m) => [
+    m.method,
+    m,
+  ]),
+);
+const clientNotifications = new Map(
+  PROTOCOL_METHODS.filter(
+    (m): m is NotificationDeclaration =>
+      m.kind === 'notification' && m.direction === 'clientToServer',
+  ).map((m) => [m.method, m]),
+);
+
+export function createEndpoint(
+  connection: Connection,
+  params: InitializeParams,
+  env: NodeJS.ProcessEnv,
+): TandemEndpoint {
+  const tandem = ClientTandemCapabilities.safeParse(params.capabilities.experimental?.tandem);
+  const channel = new LspClientChannel(connection);
+  channel.features = {
+    tandem: tandem.success,
+    approvals: tandem.success && tandem.data.approvals === true,
+    workDoneProgress: params.capabilities.window?.workDoneProgress === true,
+  };
+  const configurable = params.capabilities.workspace?.configuration === true;
+  const watchable =
+    params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+  let server: TandemServer | undefined;
+  const logger: Logger = redactingLogger(connection.console, () => server?.settings);
+  const stateDir = defaultStateDir(env);
+  try {
+    server = new TandemServer({ stateDir, channel, logger, env });
+  } catch (error) {
+    throw new Error(
+      `tandem could not open its state in ${stateDir}: ${(error as Error).message}. ` +
+        'Set TANDEM_STATE_DIR to a writable directory and restart the server.',
+    );
+  }
+  server.setClient(tandem.success ? tandem.data : undefined, workspaceFolder(params));
+  const live = server;
+  let stopped = false;
+
+  const pullConfiguration = async () => {
+    if (!configurable || stopped) return;
+    try {
+      live.configure(await connection.workspace.getConfiguration('tandem'));
+    } catch (error) {
+      logger.warn(`Could not read the tandem settings: ${(error as Error).message}`);
+    }
+  };
+
+  return {
+    async initialized() {
+      live.replayToClient();
+      await pullConfiguration();
+      if (configurable && watchable) {
+        void connection.client.register(DidChangeConfigurationNotification.type, {
+          section: 'tandem',
+        });
+      }
+    },
+    async request(method, raw) {
+      const declaration = requests.get(method);
+      const run = requestHandlers[method];
+      if (!declaration || !run) {
+        return new ResponseError(ErrorCodes.MethodNotFound, `Unknown method ${method}.`);
+      }
+      if (stopped) return new ResponseError(ErrorCodes.InvalidRequest, 'tandem is shutting down.');
+      const parsed = declaration.params.safeParse(raw ?? {});
+      if (!parsed.success) {
+        return new ResponseError(ErrorCodes.InvalidParams, invalidParams(method, parsed.error));
+      }
+      try {
+        return await run(live, parsed.data as never);
+      } catch (error) {
+        return toResponseError(method, error, logger);
+      }
+    },
+    notification(method, raw) {
+      const declaration = clientNotifications.get(method);
+      const run = notificationHandlers[method];
+      if (!declaration || !run || stopped) {
+        if (!method.startsWith('$/')) logger.warn(`Ignored unknown notification ${method}.`);
+        return;
+      }
+      const parsed = declaration.params.safeParse(raw);
+      if (!parsed.success) {
+        logger.warn(invalidParams(method, parsed.error));
+        return;
+      }
+      try {
+        run(live, parsed.data as never, logger);
+      } catch (error) {
+        logger.warn(`${method}: ${(error as Error).message}`);
+      }
+    },
+    configurationChanged: pullConfiguration,
+    shutdown() {
+      if (stopped) return;
+      stopped = true;
+      live.shutdown();
+    },
+  };
+}
+
+function workspaceFolder(params: InitializeParams): string | undefined {
+  const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
+  if (!uri || !uri.startsWith('file:')) return params.rootPath ?? undefined;
+  return fileURLToPath(uri);
+}
+
+function invalidParams(method: string, error: z.ZodError): string {
+  const issues = error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || 'params'}: ${i.message}`)
+    .join('; ');
+  return `Invalid params for ${method}: ${issues}`;
+}
+
+function toResponseError(method: string, error: unknown, logger: Logger): ResponseError {
+  if (error instanceof ApprovalError || error instanceof UnknownIdError) {
+    return new ResponseError(ErrorCodes.InvalidParams, error.message);
+  }
+  const name = (error as Error)?.name;
+  if (error instanceof FlowError || name === 'ForgeError' || name === 'ModelError') {
+    return new ResponseError(LSPErrorCodes.RequestFailed, (error as Error).message);
+  }
+  logger.error(`${method} failed: ${(error as Error)?.stack ?? String(error)}`);
+  return new ResponseError(
+    ErrorCodes.InternalError,
+    `${method} failed unexpectedly: ${(error as Error)?.message ?? String(error)}. The server log has details.`,
+  );
+}
