@@ -69,6 +69,7 @@ export function createEndpoint(
     throw new Error(
       `tandem could not open its state in ${stateDir}: ${(error as Error).message}. ` +
         'Set TANDEM_STATE_DIR to a writable directory and restart the server.',
+      { cause: error },
     );
   }
   server.setClient(tandem.success ? tandem.data : undefined, workspaceFolder(params));
