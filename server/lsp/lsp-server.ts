@@ -9,7 +9,7 @@ import {
 import { AVAILABLE_FLOWS } from '../flows/available-flows';
 import { PROTOCOL_VERSION } from '../protocol/version';
 import type { TandemEndpoint } from './tandem-endpoint';
-import { ValidatingMessageReader } from './validating-reader';
+import { jsonObjectDecoder, ValidatingMessageReader } from './validating-reader';
 
 /**
  * The language server over stdio. This file stays small on purpose: `initialize` is answered
@@ -19,7 +19,13 @@ import { ValidatingMessageReader } from './validating-reader';
  */
 export function runLanguageServer(env: NodeJS.ProcessEnv = process.env): void {
   const writer = new StreamMessageWriter(process.stdout);
-  const reader = new ValidatingMessageReader(new StreamMessageReader(process.stdin), writer);
+  const reader = new ValidatingMessageReader(
+    new StreamMessageReader(process.stdin, {
+      charset: 'utf-8',
+      contentTypeDecoder: jsonObjectDecoder,
+    }),
+    writer,
+  );
   const connection = createConnection(reader, writer);
   let endpoint: Promise<TandemEndpoint> | undefined;
 

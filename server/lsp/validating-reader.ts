@@ -1,3 +1,4 @@
+import type { ContentTypeDecoder, ContentTypeDecoderOptions } from 'vscode-languageserver/node';
 import {
   AbstractMessageReader,
   type DataCallback,
@@ -22,7 +23,15 @@ export class ValidatingMessageReader extends AbstractMessageReader implements Me
   ) {
     super();
     inner.onError((error) => {
-      void this.reply(null, ErrorCodes.ParseError, `Parse error: ${error.message.split('\n')[0]}`);
+      if (error instanceof NotAnObjectError) {
+        void this.reply(null, ErrorCodes.InvalidRequest, `Invalid request: ${error.message}`);
+      } else {
+        void this.reply(
+          null,
+          ErrorCodes.ParseError,
+          `Parse error: ${error.message.split('\n')[0]}`,
+        );
+      }
     });
     inner.onClose(() => this.fireClose());
     inner.onPartialMessage((info) => this.firePartialMessage(info));
@@ -53,10 +62,27 @@ export class ValidatingMessageReader extends AbstractMessageReader implements Me
   }
 }
 
+class NotAnObjectError extends Error {}
+
+/**
+ * Decodes message bodies as JSON and refuses anything but an object before the connection
+ * looks inside it (it would trip over `null`).
+ */
+export const jsonObjectDecoder: ContentTypeDecoder = {
+  name: 'application/json',
+  decode(buffer: Uint8Array, options: ContentTypeDecoderOptions): Promise<Message> {
+    const text = new TextDecoder(options.charset).decode(buffer);
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return Promise.reject(
+        new NotAnObjectError('a message must be a JSON object (batches are not supported)'),
+      );
+    }
+    return Promise.resolve(value as Message);
+  },
+};
+
 function invalidMessage(message: Message): string | undefined {
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    return 'a message must be a JSON object (batches are not supported)';
-  }
   const m = message as unknown as Record<string, unknown>;
   if (m.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
   const hasId = 'id' in m;
