@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', '**/*.js', '!bin/*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'out/**',
+      '**/*.js',
+      '!bin/*.js',
+      'examples/*/base/**',
+      'examples/*/head/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -27,7 +27,10 @@ await build({
     js: "import { createRequire as __tandemCreateRequire } from 'node:module'; const require = __tandemCreateRequire(import.meta.url);",
   },
 });
-writeFileSync('dist/tandem.js', "#!/usr/bin/env node\n'use strict';\nimport('./server/cli.mjs');\n");
+writeFileSync(
+  'dist/tandem.js',
+  "#!/usr/bin/env node\n'use strict';\nimport('./server/cli.mjs');\n",
+);
 
 await build({
   ...common,

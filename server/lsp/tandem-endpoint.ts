@@ -79,16 +79,26 @@ export function createEndpoint(
   const pullConfiguration = async () => {
     if (!configurable || stopped) return;
     try {
-      live.configure(await connection.workspace.getConfiguration('tandem'));
+      const section = await withDeadline(
+        connection.workspace.getConfiguration('tandem'),
+        CONFIGURATION_DEADLINE_MS,
+      );
+      live.configure(section);
     } catch (error) {
       logger.warn(`Could not read the tandem settings: ${(error as Error).message}`);
     }
   };
+  // Requests wait for the editor's settings, so the first chat already uses them.
+  let settingsLoaded!: () => void;
+  const settings = new Promise<void>((resolve) => (settingsLoaded = resolve));
+  const settingsFallback = setTimeout(() => settingsLoaded(), CONFIGURATION_DEADLINE_MS);
 
   return {
     async initialized() {
       live.replayToClient();
       await pullConfiguration();
+      clearTimeout(settingsFallback);
+      settingsLoaded();
       if (configurable && watchable) {
         void connection.client.register(DidChangeConfigurationNotification.type, {
           section: 'tandem',
@@ -102,6 +112,7 @@ export function createEndpoint(
         return new ResponseError(ErrorCodes.MethodNotFound, `Unknown method ${method}.`);
       }
       if (stopped) return new ResponseError(ErrorCodes.InvalidRequest, 'tandem is shutting down.');
+      await settings;
       const parsed = declaration.params.safeParse(raw ?? {});
       if (!parsed.success) {
         return new ResponseError(ErrorCodes.InvalidParams, invalidParams(method, parsed.error));
@@ -134,9 +145,21 @@ export function createEndpoint(
     shutdown() {
       if (stopped) return;
       stopped = true;
+      clearTimeout(settingsFallback);
       live.shutdown();
     },
   };
+}
+
+/** How long the server waits for the editor to answer `workspace/configuration`. */
+const CONFIGURATION_DEADLINE_MS = 5000;
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the editor did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function workspaceFolder(params: InitializeParams): string | undefined {

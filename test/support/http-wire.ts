@@ -38,11 +38,20 @@ export async function readBody(request: IncomingMessage): Promise<Params> {
     type.startsWith('multipart/form-data') ||
     type.startsWith('application/x-www-form-urlencoded')
   ) {
-    // The platform's own multipart parser, so the bytes are read as any server would.
-    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
-    return nestParams([...form.entries()].map(([k, v]) => [k, String(v)]));
+    return formParams(raw, type);
   }
   throw new HttpError(415, '415 Unsupported Media Type');
+}
+
+/** The platform's own form parser, so the bytes are read as any server would read them. */
+async function formParams(raw: Buffer, type: string): Promise<Params> {
+  let form: FormData;
+  try {
+    form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+  } catch {
+    throw new HttpError(400, '400 Bad request - the form data cannot be parsed', 'error');
+  }
+  return nestParams([...form.entries()].map(([k, v]) => [k, String(v)]));
 }
 
 export function queryParams(url: URL): Params {

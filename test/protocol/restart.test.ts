@@ -1,0 +1,147 @@
+import * as assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import * as path from 'node:path';
+import type {
+  ApprovalRequestedParams,
+  ChatUpdateParams,
+  SessionGetResult,
+  SessionSnapshot,
+} from '../../server/protocol';
+import { ProtocolClient } from '../support/protocol-client';
+import { DEFAULT_ANSWERS, playRecordedModel } from '../support/recorded-model';
+import { FAST_SETTINGS, type ReviewWorld, startReviewWorld } from '../support/review-world';
+import { tempDir } from '../support/temp-dir';
+
+describe('restarts lose nothing: sessions, events and pending approvals survive', function () {
+  this.timeout(60_000);
+  let world: ReviewWorld;
+  let tmp: ReturnType<typeof tempDir>;
+  const clients: ProtocolClient[] = [];
+
+  beforeEach(async () => {
+    world = await startReviewWorld();
+    tmp = tempDir();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.stop();
+    await world.stop();
+    tmp.cleanup();
+  });
+
+  async function start(): Promise<ProtocolClient> {
+    const c = await ProtocolClient.start({ env: world.env(tmp.dir), settings: FAST_SETTINGS });
+    clients.push(c);
+    return c;
+  }
+
+  it('re-sends a pending approval on initialized, and approving it after the restart runs the flow', async () => {
+    playRecordedModel(world.model, world.base, world.head);
+    const first = await start();
+    const { conversationId } = await first.request<{ conversationId: string }>('tandem/chat/send', {
+      text: `review ${world.mr.webUrl}`,
+    });
+    const asked = await first.waitFor<ApprovalRequestedParams>('tandem/approval/requested');
+    assert.equal(await first.stop(), 0);
+
+    const second = await start();
+    const again = await second.waitFor<ApprovalRequestedParams>('tandem/approval/requested');
+    assert.deepEqual(again, asked, 'the same approval, unchanged');
+
+    await second.request('tandem/approval/respond', {
+      approvalId: again.approvalId,
+      decision: 'approve',
+    });
+    const widget = await second.waitFor<ChatUpdateParams>('tandem/chat/update', (p) => !!p.widget);
+    assert.equal(widget.conversationId, conversationId);
+    await second.waitFor<ChatUpdateParams>(
+      'tandem/chat/update',
+      (p) => p.text === DEFAULT_ANSWERS.confirmation,
+    );
+    const done = await second.waitFor<SessionSnapshot>(
+      'tandem/session/status',
+      (s) => s.sessionId === widget.widget!.sessionId && s.status === 'completed',
+    );
+    assert.equal(done.conversationId, conversationId);
+    // The model saw the whole conversation from before the restart.
+    const lastChat = world.model.requests.filter((r) => !r.forcedTool).at(-1)!;
+    assert.ok(lastChat.rawBody.includes(`review ${world.mr.webUrl}`));
+
+    // Answered once: a third start has nothing pending.
+    await second.stop();
+    const third = await start();
+    await third.request('tandem/session/list', {});
+    assert.equal(third.of('tandem/approval/requested').length, 0);
+  });
+
+  it('keeps sessions and their events across a restart', async () => {
+    playRecordedModel(world.model, world.base, world.head);
+    const first = await start();
+    const { sessionId } = await first.request<{ sessionId: string }>('tandem/flow/start', {
+      flow: 'code_review',
+      reference: 'group/app!7',
+      trigger: 'ui',
+    });
+    await first.waitFor<SessionSnapshot>(
+      'tandem/session/status',
+      (s) => s.sessionId === sessionId && s.status === 'completed',
+    );
+    const before = await first.request<SessionGetResult>('tandem/session/get', { sessionId });
+    await first.stop();
+
+    const second = await start();
+    const after = await second.request<SessionGetResult>('tandem/session/get', { sessionId });
+    assert.deepEqual(after, before);
+    const list = await second.request<{ sessions: SessionSnapshot[] }>('tandem/session/list', {});
+    assert.deepEqual(
+      list.sessions.map((s) => [s.sessionId, s.status]),
+      [[sessionId, 'completed']],
+    );
+  });
+
+  it('marks a session left running by a killed server as failed, never spinning', async () => {
+    world.model.respond((r) => (r.forcedTool ? { hang: true } : undefined));
+    const first = await start();
+    const { sessionId } = await first.request<{ sessionId: string }>('tandem/flow/start', {
+      flow: 'code_review',
+      reference: 'group/app!7',
+      trigger: 'ui',
+    });
+    await first.waitFor<SessionSnapshot>(
+      'tandem/session/status',
+      (s) => s.sessionId === sessionId && s.step === 'review',
+    );
+    await first.kill();
+
+    const second = await start();
+    const list = await second.request<{ sessions: SessionSnapshot[] }>('tandem/session/list', {});
+    assert.equal(list.sessions[0].status, 'failed');
+    assert.equal(list.sessions[0].error, 'interrupted: the server stopped');
+    const details = await second.request<SessionGetResult>('tandem/session/get', { sessionId });
+    assert.equal(details.events.at(-1)?.message, 'interrupted: the server stopped');
+    assert.equal(second.of('tandem/session/status').length, 0, 'finished sessions are not re-sent');
+    await second.stop();
+
+    const db = new Database(path.join(tmp.dir, 'tandem.db'), { readonly: true });
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    db.close();
+  });
+
+  it('ends its own running sessions as interrupted when shut down', async () => {
+    world.model.respond((r) => (r.forcedTool ? { hang: true } : undefined));
+    const first = await start();
+    const { sessionId } = await first.request<{ sessionId: string }>('tandem/flow/start', {
+      flow: 'code_review',
+      reference: 'group/app!7',
+      trigger: 'ui',
+    });
+    await first.waitFor<SessionSnapshot>(
+      'tandem/session/status',
+      (s) => s.sessionId === sessionId && s.step === 'review',
+    );
+    await first.stop();
+    const second = await start();
+    const got = await second.request<SessionGetResult>('tandem/session/get', { sessionId });
+    assert.equal(got.session.status, 'failed');
+    assert.equal(got.session.error, 'interrupted: the server stopped');
+  });
+});
