@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import type { SessionGetResult, SessionSnapshot } from '../../server/protocol';
 import { ProtocolClient } from '../support/protocol-client';
 import { exampleFindings, playRecordedModel, reviewerResponder } from '../support/recorded-model';
@@ -111,6 +112,37 @@ describe('Code Review flow end to end (GitLab stand-in, real server)', function 
     const prompt = world.model.requests.find((r) => r.forcedTool === 'submit_review')!.rawBody;
     assert.match(prompt, /### src\/users.ts \(modified\)/);
     assert.match(prompt, /Add user search and deletion/);
+  });
+
+  it('resolves a short reference (!7) from the workspace’s git remote', async () => {
+    await client.stop();
+    const repo = tempDir('tandem-repo-');
+    try {
+      execFileSync('git', ['init', '-q', repo.dir]);
+      execFileSync('git', [
+        '-C',
+        repo.dir,
+        'remote',
+        'add',
+        'origin',
+        `${world.gitlab.url}/group/app.git`,
+      ]);
+      client = await ProtocolClient.start({
+        env: world.env(tmp.dir),
+        settings: FAST_SETTINGS,
+        workspaceFolder: repo.dir,
+      });
+      playRecordedModel(world.model, world.base, world.head);
+      const done = await review('!7');
+      assert.equal(done.status, 'completed', done.error);
+      assert.deepEqual(done.reference, {
+        kind: 'merge_request',
+        url: world.mr.webUrl,
+        label: 'group/app!7',
+      });
+    } finally {
+      repo.cleanup();
+    }
   });
 
   it('handles large merge requests deliberately: caps per file and in total, and says what was skipped', async () => {

@@ -1,0 +1,81 @@
+import type { ApprovalResult } from './approval-latency';
+import type { ChatResult } from './chat-latency';
+import type { StartupResult } from './cold-start';
+import type { Figure } from './report';
+import type { SessionLoadResult } from './session-load';
+import { type Distribution, mb, ms } from './stats';
+
+const STARTUP_RATIO_TARGET = 1.5;
+const DENY_P50_TARGET_MS = 2;
+const RSS_TARGET_BYTES = 250 * 1024 * 1024;
+
+function spread(d: Distribution): string {
+  return `p50 ${ms(d.p50)}, p95 ${ms(d.p95)} (n=${d.n})`;
+}
+
+export function startupFigures(r: StartupResult): Figure[] {
+  const n = r.pairs.length;
+  return [
+    { name: `start-up, tandem: spawn → initialize (median of ${n})`, value: ms(r.tandemMedianMs) },
+    {
+      name: `start-up, bare server: spawn → initialize (median of ${n})`,
+      value: ms(r.bareMedianMs),
+    },
+    {
+      name: 'start-up ratio tandem/bare (median of pairwise ratios)',
+      value: `${r.ratioMedian.toFixed(2)}×`,
+      target: `≤ ${STARTUP_RATIO_TARGET}×`,
+      meets: r.ratioMedian <= STARTUP_RATIO_TARGET,
+    },
+    {
+      name: `start-up, tandem: spawn → first session/list answered (median of ${n})`,
+      value: ms(r.readyMedianMs),
+    },
+  ];
+}
+
+export function chatFigures(r: ChatResult): Figure[] {
+  const where = `${r.sends} sends, ${r.conversations} conversation`;
+  return [
+    { name: `chat: send → first assistant update (${where})`, value: spread(r.firstUpdate) },
+    { name: 'chat: send → request answered', value: spread(r.answer) },
+  ];
+}
+
+export function approvalFigures(r: ApprovalResult): Figure[] {
+  return [
+    {
+      name: `approval round trip, deny: respond → resolved (${r.pending} pending at start)`,
+      value: spread(r.deny),
+      target: `p50 ≤ ${DENY_P50_TARGET_MS} ms`,
+      meets: r.deny.p50 <= DENY_P50_TARGET_MS,
+    },
+    { name: 'approval, deny: respond → request answered', value: spread(r.denyAnswer) },
+    {
+      name: 'approval round trip, approve: respond → resolved (access check, session start)',
+      value: spread(r.approve) + (r.approveRefused ? `, ${r.approveRefused} refused` : ''),
+    },
+    { name: 'approval, approve: respond → request answered', value: spread(r.approveAnswer) },
+  ];
+}
+
+export function sessionFigures(r: SessionLoadResult): Figure[] {
+  const at = `${r.sessions} sessions, maxConcurrent ${r.maxConcurrent}`;
+  return [
+    { name: `RSS idle after initialize + first request (${at})`, value: mb(r.idleRss) },
+    {
+      name: `sessions completed / failed / other (${at})`,
+      value: `${r.completed} / ${r.failed} / ${r.other}`,
+      target: `all ${r.sessions} complete`,
+      meets: r.completed === r.sessions,
+    },
+    { name: `wall time, all sessions final (${at})`, value: ms(r.wallMs) },
+    {
+      name: `peak RSS (max of ${r.samples} samples and VmHWM) (${at})`,
+      value: mb(r.peakRss),
+      target: `≤ ${mb(RSS_TARGET_BYTES)}`,
+      meets: r.peakRss <= RSS_TARGET_BYTES,
+    },
+    { name: `RSS after all sessions final (${at})`, value: mb(r.afterRss) },
+  ];
+}
