@@ -13,7 +13,12 @@ import { type Distribution, distribution } from './stats';
 /** Chats asking for reviews at once while the approvals are produced. */
 const ASK_BATCH = 10;
 
+/** Trivial requests timed first: the floor any round trip on this machine stands on. */
+const BASELINE_REQUESTS = 100;
+
 export interface ApprovalResult {
+  /** `tandem/session/list` {limit: 1} sent → answered, on the same server. */
+  baseline: Distribution;
   pending: number;
   /** `tandem/approval/respond` sent → `tandem/approval/resolved` received. */
   deny: Distribution;
@@ -37,6 +42,7 @@ interface Timing {
  */
 export async function measureApprovals(scope: Scope, denies: number, approves: number) {
   const server = await startBenchServer(scope);
+  const baseline = await timeTrivialRequests(server);
   const approvals = await askForReviews(server, denies + approves);
   const denied: Timing[] = [];
   for (const approval of approvals.slice(0, denies)) {
@@ -53,6 +59,7 @@ export async function measureApprovals(scope: Scope, denies: number, approves: n
     if (!(await settleApproved(server, approval))) refused++;
   }
   return {
+    baseline: distribution(baseline),
     pending: approvals.length,
     deny: distribution(denied.map((t) => t.roundTrip)),
     denyAnswer: distribution(denied.map((t) => t.answer)),
@@ -60,6 +67,16 @@ export async function measureApprovals(scope: Scope, denies: number, approves: n
     approveAnswer: distribution(approved.map((t) => t.answer)),
     approveRefused: refused,
   } satisfies ApprovalResult;
+}
+
+async function timeTrivialRequests({ client }: BenchServer): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < BASELINE_REQUESTS; i++) {
+    const start = performance.now();
+    await client.request('tandem/session/list', { limit: 1 });
+    times.push(performance.now() - start);
+  }
+  return times;
 }
 
 async function askForReviews({ client, log, world }: BenchServer, count: number) {

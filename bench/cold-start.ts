@@ -11,6 +11,7 @@ import { SERVER_ENTRY } from '../test/support/protocol-client';
 import { FAST_SETTINGS } from '../test/support/review-world';
 import { tempDir } from '../test/support/temp-dir';
 import { progress } from './report';
+import { type Scope, scoped } from './scope';
 import { median } from './stats';
 
 export const BARE_ENTRY = path.resolve(__dirname, '..', 'dist', 'bench', 'bare-server.js');
@@ -39,11 +40,15 @@ export interface StartupResult {
  * Start-up, tandem against the bare server, in pairs whose order alternates so neither always
  * runs on a warmer machine. Both go through the same launcher with the same `initialize`.
  */
-export async function measureStartup(pairs: number, warmup: number): Promise<StartupResult> {
+export async function measureStartup(
+  scope: Scope,
+  pairs: number,
+  warmup: number,
+): Promise<StartupResult> {
   const measured: StartupPair[] = [];
   for (let i = 0; i < warmup + pairs; i++) {
     progress('start-up', Math.max(0, i - warmup + 1), pairs, i < warmup ? 'warm-up' : undefined);
-    const pair = await measurePair(i % 2 === 0);
+    const pair = await measurePair(scope, i % 2 === 0);
     if (i >= warmup) measured.push(pair);
   }
   return {
@@ -55,9 +60,9 @@ export async function measureStartup(pairs: number, warmup: number): Promise<Sta
   };
 }
 
-async function measurePair(tandemFirst: boolean): Promise<StartupPair> {
-  const runTandem = () => launchTandem();
-  const runBare = () => launch([BARE_ENTRY, '--stdio'], {}, false);
+async function measurePair(scope: Scope, tandemFirst: boolean): Promise<StartupPair> {
+  const runTandem = () => scoped(scope, (s) => launchTandem(s));
+  const runBare = () => scoped(scope, (s) => launch(s, [BARE_ENTRY, '--stdio'], {}, false));
   const first = await (tandemFirst ? runTandem() : runBare());
   const second = await (tandemFirst ? runBare() : runTandem());
   const [tandem, bare] = tandemFirst ? [first, second] : [second, first];
@@ -69,13 +74,10 @@ async function measurePair(tandemFirst: boolean): Promise<StartupPair> {
   };
 }
 
-async function launchTandem(): Promise<Launch> {
+function launchTandem(scope: Scope): Promise<Launch> {
   const state = tempDir('tandem-bench-start-');
-  try {
-    return await launch([SERVER_ENTRY, 'lsp', '--stdio'], { TANDEM_STATE_DIR: state.dir }, true);
-  } finally {
-    state.cleanup();
-  }
+  scope.defer(() => state.cleanup());
+  return launch(scope, [SERVER_ENTRY, 'lsp', '--stdio'], { TANDEM_STATE_DIR: state.dir }, true);
 }
 
 interface Launch {
@@ -84,23 +86,20 @@ interface Launch {
 }
 
 /** spawn → `initialize` answered; with `ready`, also → the first `tandem/session/list` answered. */
-async function launch(args: string[], env: Record<string, string>, ready: boolean) {
+async function launch(scope: Scope, args: string[], env: Record<string, string>, ready: boolean) {
   const start = performance.now();
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   const connection = connect(child);
-  try {
-    await deadline(connection.sendRequest('initialize', initializeParams()), 'initialize');
-    const launched: Launch = { initializeMs: performance.now() - start };
-    if (!ready) return launched;
-    await connection.sendNotification('initialized', {});
-    await deadline(connection.sendRequest('tandem/session/list', {}), 'tandem/session/list');
-    return { ...launched, readyMs: performance.now() - start };
-  } finally {
-    await stop(child, connection);
-  }
+  scope.defer(() => stop(child, connection));
+  await deadline(connection.sendRequest('initialize', initializeParams()), 'initialize');
+  const launched: Launch = { initializeMs: performance.now() - start };
+  if (!ready) return launched;
+  await connection.sendNotification('initialized', {});
+  await deadline(connection.sendRequest('tandem/session/list', {}), 'tandem/session/list');
+  return { ...launched, readyMs: performance.now() - start };
 }
 
 function connect(child: ChildProcess): MessageConnection {

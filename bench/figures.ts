@@ -44,6 +44,7 @@ export function chatFigures(r: ChatResult): Figure[] {
 
 export function approvalFigures(r: ApprovalResult): Figure[] {
   return [
+    { name: 'baseline: tandem/session/list {limit: 1} round trip', value: spread(r.baseline) },
     {
       name: `approval round trip, deny: respond → resolved (${r.pending} pending at start)`,
       value: spread(r.deny),
@@ -69,7 +70,10 @@ export function sessionFigures(r: SessionLoadResult): Figure[] {
       target: `all ${r.sessions} complete`,
       meets: r.completed === r.sessions,
     },
-    { name: `wall time, all sessions final (${at})`, value: ms(r.wallMs) },
+    {
+      name: `wall time, all sessions final (${at})`,
+      value: `${ms(r.wallMs)}; server CPU ${ms(r.serverCpuMs)}`,
+    },
     {
       name: `peak RSS (max of ${r.samples} samples and VmHWM) (${at})`,
       value: mb(r.peakRss),

@@ -29,7 +29,11 @@ async function main(scope: Scope): Promise<void> {
     figures.push(...toFigures(result));
   };
   const { startup, chat, approvals, sessions } = PLAN;
-  await section('startup', () => measureStartup(startup.pairs, startup.warmup), startupFigures);
+  await section(
+    'startup',
+    () => measureStartup(scope, startup.pairs, startup.warmup),
+    startupFigures,
+  );
   await section(
     'chat',
     () => scoped(scope, (s) => measureChat(s, chat.sends, chat.warmup)),

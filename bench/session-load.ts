@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FlowStartResult, SessionSnapshot } from '../server/protocol';
 import { type BenchServer, startBenchServer } from './bench-server';
-import { MemorySampler, readMemory } from './process-memory';
+import { MemorySampler, readCpuMs, readMemory } from './process-usage';
 import { progress } from './report';
 import type { Scope } from './scope';
 
@@ -16,6 +16,8 @@ export interface SessionLoadResult {
   /** Start requests the server refused, and sessions that ended neither completed nor failed. */
   other: number;
   wallMs: number;
+  /** CPU the server used while the sessions ran: near `wallMs` means one core was saturated. */
+  serverCpuMs: number;
   idleRss: number;
   peakRss: number;
   afterRss: number;
@@ -32,9 +34,11 @@ export async function measureSessionLoad(scope: Scope, sessions: number, maxConc
   await server.client.request('tandem/session/list', {});
   const idleRss = readMemory(server.pid).rss;
   const sampler = new MemorySampler(server.pid);
+  const cpuBefore = readCpuMs(server.pid);
   const start = performance.now();
   const outcomes = await runSessions(server, sessions, maxConcurrent);
   const wallMs = performance.now() - start;
+  const serverCpuMs = readCpuMs(server.pid) - cpuBefore;
   const { peak, samples } = sampler.stop();
   const count = (status: string) => outcomes.filter((o) => o === status).length;
   return {
@@ -44,6 +48,7 @@ export async function measureSessionLoad(scope: Scope, sessions: number, maxConc
     failed: count('failed'),
     other: outcomes.filter((o) => o !== 'completed' && o !== 'failed').length,
     wallMs,
+    serverCpuMs,
     idleRss,
     peakRss: peak,
     afterRss: readMemory(server.pid).rss,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TandemConfig } from './config';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+const GITLAB_URL = 'https://gitlab.com';
 
 /** The `tandem` section of `workspace/configuration`; every field optional, unknown ones ignored. */
 const Section = z
@@ -41,22 +42,42 @@ export interface ResolvedSettings {
 export function resolveSettings(section: unknown, env: NodeJS.ProcessEnv): ResolvedSettings {
   const problems: string[] = [];
   const s = readSection(section, problems);
-  const baseUrl = trimSlash(s.model?.baseUrl || env.OPENAI_BASE_URL || OPENAI_BASE_URL);
+  const model = endpoint(
+    { url: s.model?.baseUrl, secret: s.model?.apiKey },
+    { url: env.OPENAI_BASE_URL || OPENAI_BASE_URL, secret: env.OPENAI_API_KEY },
+    {
+      url: 'tandem.model.baseUrl',
+      secret: 'tandem.model.apiKey',
+      envUrl: 'OPENAI_BASE_URL',
+      envSecret: 'OPENAI_API_KEY',
+      fallback: OPENAI_BASE_URL,
+    },
+    problems,
+  );
+  const gitlab = endpoint(
+    { url: s.gitlab?.url, secret: s.gitlab?.token },
+    { url: env.GITLAB_URL || GITLAB_URL, secret: env.GITLAB_TOKEN },
+    {
+      url: 'tandem.gitlab.url',
+      secret: 'tandem.gitlab.token',
+      envUrl: 'GITLAB_URL',
+      envSecret: 'GITLAB_TOKEN',
+      fallback: GITLAB_URL,
+    },
+    problems,
+  );
   return {
     problems,
     config: {
       model: {
-        baseUrl,
-        apiKey: s.model?.apiKey || env.OPENAI_API_KEY || '',
+        baseUrl: model.url,
+        apiKey: model.secret,
         name: s.model?.name || env.TANDEM_MODEL || 'gpt-4o-mini',
         timeoutMs: s.model?.timeoutMs ?? 60_000,
         maxRetries: s.model?.maxRetries ?? 3,
         retryBaseMs: s.model?.retryBaseMs ?? 500,
       },
-      gitlab: {
-        url: trimSlash(s.gitlab?.url || env.GITLAB_URL || 'https://gitlab.com'),
-        token: s.gitlab?.token || env.GITLAB_TOKEN || '',
-      },
+      gitlab: { url: gitlab.url, token: gitlab.secret },
       sessions: { maxConcurrent: s.sessions?.maxConcurrent ?? 4 },
       review: {
         maxFileChars: s.review?.maxFileChars ?? 40_000,
@@ -64,6 +85,56 @@ export function resolveSettings(section: unknown, env: NodeJS.ProcessEnv): Resol
       },
     },
   };
+}
+
+interface Source {
+  url?: string;
+  secret?: string;
+}
+
+/**
+ * A URL and the secret sent to it. A secret from the environment goes only to the URL from the
+ * environment (or the default): settings that point elsewhere, say a cloned project's
+ * workspace settings, must bring their own secret, so none leaks to a host it was not meant for.
+ */
+function endpoint(
+  settings: Source,
+  environment: Source,
+  names: { url: string; secret: string; envUrl: string; envSecret: string; fallback: string },
+  problems: string[],
+): { url: string; secret: string } {
+  const envUrl = cleanUrl(
+    environment.url ?? names.fallback,
+    names.envUrl,
+    problems,
+    names.fallback,
+  );
+  const url = settings.url ? cleanUrl(settings.url, names.url, problems, envUrl) : envUrl;
+  if (settings.secret) return { url, secret: settings.secret };
+  if (!environment.secret) return { url, secret: '' };
+  if (new URL(url).origin === new URL(envUrl).origin) return { url, secret: environment.secret };
+  problems.push(
+    `${names.envSecret} is not sent to ${url}: it belongs to ${envUrl}. Set ${names.secret} ` +
+      `for ${url}, or ${names.envUrl} to it.`,
+  );
+  return { url, secret: '' };
+}
+
+/** Drops a trailing slash and any user:password part, which would leak into logs and prompts. */
+function cleanUrl(raw: string, name: string, problems: string[], fallback: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`Ignored ${name}: "${raw}" is not a URL.`);
+    return fallback;
+  }
+  if (url.username || url.password) {
+    problems.push(`Removed the credentials from ${name}: put secrets in the token or key setting.`);
+    url.username = '';
+    url.password = '';
+  }
+  return url.toString().replace(/\/+$/, '');
 }
 
 type SectionValue = z.infer<typeof Section>;
@@ -81,10 +152,6 @@ function readSection(section: unknown, problems: string[]): SectionValue {
   }
   const retry = Section.safeParse(cleaned);
   return retry.success ? retry.data : {};
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
 }
 
 /** True when the endpoint is OpenAI's own, which needs a key (local servers usually do not). */

@@ -1,5 +1,9 @@
-import { ApprovalBroker, type ApprovalSink } from './approvals/approval-broker';
-import { ApprovalStore } from './approvals/approval-store';
+import {
+  ApprovalBroker,
+  type ApprovalOutcome,
+  type ApprovalSink,
+} from './approvals/approval-broker';
+import { ApprovalStore, type StoredApproval } from './approvals/approval-store';
 import { ChatService } from './chat/chat-service';
 import { ConversationStore } from './chat/conversation-store';
 import type { FlowApprovalContext } from './chat/flow-recommendation';
@@ -26,11 +30,31 @@ import { needsApiKey, resolveSettings } from './settings';
 import { type Db, openDatabase } from './store/database';
 import { TelemetryStore } from './telemetry/telemetry-store';
 
+const SWEEP_INTERVAL_MS = 15_000;
+const SHUTDOWN_GRACE_MS = 2_000;
+
+/** A decided approval as its listeners see it, rebuilt from the store. */
+function outcomeOf(approval: StoredApproval): ApprovalOutcome {
+  return {
+    approvalId: approval.request.approvalId,
+    request: approval.request,
+    context: approval.context,
+    decision: approval.decision ?? 'deny',
+    scope: approval.scope,
+    reason: approval.reason,
+    feedback: approval.feedback,
+    decidedBy: 'person',
+    latencyMs:
+      Date.parse(approval.resolvedAt ?? approval.request.createdAt) -
+      Date.parse(approval.request.createdAt),
+  };
+}
+
 /** How the server reaches the attached editor; the LSP connection in production. */
 export interface ClientChannel extends ApprovalSink {
   chatUpdate(params: ChatUpdateParams): void;
   sessionStatus(snapshot: SessionSnapshot): void;
-  beginProgress(title: string): Promise<ProgressHandle>;
+  beginProgress(title: string): ProgressHandle;
 }
 
 export interface TandemServerOptions {
@@ -61,15 +85,21 @@ export class TandemServer {
   private forge?: Forge;
   private workspaceFolder?: string;
   private clientCapabilities: ClientTandemCapabilities | undefined;
+  private readonly approvals: ApprovalStore;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly secrets = new Set<string>();
 
   constructor(private readonly options: TandemServerOptions) {
     this.config = resolveSettings(undefined, options.env).config;
+    this.remember(this.config);
+    for (const name of ['OPENAI_API_KEY', 'GITLAB_TOKEN']) {
+      if (options.env[name]) this.secrets.add(options.env[name] as string);
+    }
     this.db = openDatabase(options.stateDir);
     this.sessionStore = new SessionStore(this.db);
     this.telemetry = new TelemetryStore(this.db);
-    const approvals = new ApprovalStore(this.db);
-    approvals.claimOrphans();
-    this.broker = new ApprovalBroker(approvals, options.channel, options.logger);
+    this.approvals = new ApprovalStore(this.db);
+    this.broker = new ApprovalBroker(this.approvals, options.channel, options.logger);
     this.sessions = new SessionService({
       store: this.sessionStore,
       flows: this.flows,
@@ -91,8 +121,9 @@ export class TandemServer {
       forge: () => this.getForge(),
       model: () => this.getModel(),
       gitlabUrl: () => this.config.gitlab.url,
-      clientCanApprove: () => this.clientCapabilities?.approvals !== false,
+      clientCanApprove: () => this.clientCapabilities?.approvals === true,
       update: (params) => options.channel.chatUpdate(params),
+      transaction: (work) => this.db.transaction(work)(),
     });
     this.broker.setGuard('flow', (approval) => {
       const context = approval.context as FlowApprovalContext;
@@ -101,8 +132,32 @@ export class TandemServer {
       return accessProblem(this.getForge(), flow, context.reference);
     });
     this.broker.onResolved((outcome) => this.chat.handleFlowOutcome(outcome));
-    for (const snapshot of this.sessionStore.failInterrupted()) {
-      options.logger.warn(`Session ${snapshot.sessionId} was interrupted by a server stop.`);
+    this.sweep(false);
+    this.sweeper = setInterval(() => this.sweep(true), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Takes over what stopped servers left behind: unfinished sessions end `failed`, pending
+   * approvals are adopted (and shown, when `announce`), and decided flow approvals whose outcome
+   * a stop cut short are applied now. Runs at start and then periodically, for servers that
+   * stop while this one runs (an editor reload overlaps two servers).
+   */
+  private sweep(announce: boolean): void {
+    try {
+      for (const snapshot of this.sessionStore.failInterrupted()) {
+        this.options.logger.warn(`Session ${snapshot.sessionId} was interrupted by a server stop.`);
+        this.sessions.recordFinished(snapshot);
+        if (announce) this.options.channel.sessionStatus(snapshot);
+      }
+      for (const request of this.broker.adoptOrphans()) {
+        if (announce) this.options.channel.requested(request);
+      }
+      for (const approval of this.approvals.resolvedOfKind('flow')) {
+        this.chat.handleFlowOutcome(outcomeOf(approval));
+      }
+    } catch (error) {
+      this.options.logger.error(`Recovering state failed: ${(error as Error).message}`);
     }
   }
 
@@ -118,6 +173,7 @@ export class TandemServer {
 
   configure(section: unknown): void {
     const { config, problems } = resolveSettings(section, this.options.env);
+    this.remember(config);
     for (const problem of problems) this.options.logger.warn(problem);
     this.config = config;
     this.model = undefined;
@@ -141,9 +197,25 @@ export class TandemServer {
     return { sessionId: session.sessionId };
   }
 
-  shutdown(): void {
+  /** Ends running work as interrupted, waits briefly for it to settle, then closes the store. */
+  async shutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     this.sessions.stopAll();
+    await Promise.race([
+      Promise.all([this.sessions.whenIdle(), this.chat.whenIdle()]),
+      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+    ]);
     this.db.close();
+  }
+
+  /** Every secret this server has held, for redacting logs. */
+  knownSecrets(): Iterable<string> {
+    return this.secrets;
+  }
+
+  private remember(config: TandemConfig): void {
+    if (config.model.apiKey) this.secrets.add(config.model.apiKey);
+    if (config.gitlab.token) this.secrets.add(config.gitlab.token);
   }
 
   private getModel(): ChatModel {

@@ -17,6 +17,10 @@ export type ApprovalAsk = Omit<ApprovalRequestedParams, 'approvalId' | 'createdA
 
 export interface ApprovalOutcome extends Resolution {
   approvalId: string;
+  /** Who decided: the person, or policy for them (e.g. a client that cannot show approvals). */
+  decidedBy: 'person' | 'policy';
+  /** What the person answered, even when a guard then refused (for approval-rate telemetry). */
+  answered?: ApprovalRespondParams['decision'];
   request: ApprovalRequestedParams;
   context: ApprovalContext;
   latencyMs: number;
@@ -100,7 +104,7 @@ export class ApprovalBroker {
       const resolution: Resolution = reason
         ? { decision: 'deny', reason }
         : { decision: params.decision, scope: params.scope, feedback: params.feedback };
-      this.settle(approval, resolution);
+      this.settle(approval, resolution, { decidedBy: 'person', answered: params.decision });
       return {
         approvalId: params.approvalId,
         decision: resolution.decision,
@@ -115,17 +119,13 @@ export class ApprovalBroker {
   decide(approvalId: string, resolution: Resolution): void {
     const approval = this.store.find(approvalId);
     if (approval?.status === 'pending' && !this.deciding.has(approvalId)) {
-      this.settle(approval, resolution);
+      this.settle(approval, resolution, { decidedBy: 'policy' });
     }
   }
 
   /** Pending approvals this server answers for (re-sent when a client attaches). */
   pending(): ApprovalRequestedParams[] {
     return this.store.pendingOwned().map((a) => a.request);
-  }
-
-  pendingApprovals(): StoredApproval[] {
-    return this.store.pendingOwned();
   }
 
   private async checkGuard(approval: StoredApproval): Promise<string | undefined> {
@@ -139,7 +139,16 @@ export class ApprovalBroker {
     }
   }
 
-  private settle(approval: StoredApproval, resolution: Resolution): void {
+  /** Takes over approvals of servers that stopped; answers the ones taken over. */
+  adoptOrphans(): ApprovalRequestedParams[] {
+    return this.store.claimOrphans().map((a) => a.request);
+  }
+
+  private settle(
+    approval: StoredApproval,
+    resolution: Resolution,
+    by: Pick<ApprovalOutcome, 'decidedBy' | 'answered'>,
+  ): void {
     const id = approval.request.approvalId;
     if (!this.store.resolve(id, resolution)) {
       throw new ApprovalError(`Approval ${id} was already answered: the first answer stands.`);
@@ -152,6 +161,7 @@ export class ApprovalBroker {
     });
     const outcome: ApprovalOutcome = {
       ...resolution,
+      ...by,
       approvalId: id,
       request: approval.request,
       context: approval.context,

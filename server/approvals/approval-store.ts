@@ -4,7 +4,8 @@ import type {
   ApprovalRequestedParams,
   ApprovalScope,
 } from '../protocol';
-import { type Db, isLiveServer, nowIso } from '../store/database';
+import { type Db, nowIso } from '../store/database';
+import { isLiveOwner, ownerId } from '../store/owner';
 
 /** Server-side facts about an approval that are never sent to clients. */
 export type ApprovalContext = Record<string, unknown>;
@@ -26,7 +27,7 @@ interface ApprovalRow {
   status: string;
   request: string;
   context: string;
-  owner_pid: number | null;
+  owner: string | null;
   decision: string | null;
   scope: string | null;
   reason: string | null;
@@ -48,7 +49,7 @@ export class ApprovalStore {
   insert(request: ApprovalRequestedParams, context: ApprovalContext): void {
     this.db
       .prepare(
-        `INSERT INTO approvals (id, kind, status, request, context, owner_pid, created_at)
+        `INSERT INTO approvals (id, kind, status, request, context, owner, created_at)
          VALUES (?, ?, 'pending', ?, ?, ?, ?)`,
       )
       .run(
@@ -56,7 +57,7 @@ export class ApprovalStore {
         request.kind,
         JSON.stringify(request),
         JSON.stringify(context),
-        process.pid,
+        ownerId(),
         request.createdAt,
       );
   }
@@ -88,29 +89,33 @@ export class ApprovalStore {
   /** Pending approvals this server answers for, oldest first. */
   pendingOwned(): StoredApproval[] {
     const rows = this.db
-      .prepare(
-        `SELECT * FROM approvals WHERE status = 'pending' AND owner_pid = ? ORDER BY created_at`,
-      )
-      .all(process.pid) as ApprovalRow[];
+      .prepare(`SELECT * FROM approvals WHERE status = 'pending' AND owner = ? ORDER BY created_at`)
+      .all(ownerId()) as ApprovalRow[];
     return rows.map(toStored);
   }
 
   /** Takes over pending approvals left by servers that are no longer running. */
-  claimOrphans(): number {
+  claimOrphans(): StoredApproval[] {
     const rows = this.db
-      .prepare(`SELECT id, owner_pid FROM approvals WHERE status = 'pending'`)
-      .all() as { id: string; owner_pid: number | null }[];
-    const claim = this.db.prepare('UPDATE approvals SET owner_pid = ? WHERE id = ?');
-    let claimed = 0;
+      .prepare(`SELECT * FROM approvals WHERE status = 'pending'`)
+      .all() as ApprovalRow[];
+    const claim = this.db.prepare('UPDATE approvals SET owner = ? WHERE id = ?');
+    const claimed = rows.filter((row) => row.owner !== ownerId() && !isLiveOwner(row.owner));
     this.db.transaction(() => {
-      for (const row of rows) {
-        if (row.owner_pid !== process.pid && !isLiveServer(row.owner_pid)) {
-          claim.run(process.pid, row.id);
-          claimed++;
-        }
-      }
+      for (const row of claimed) claim.run(ownerId(), row.id);
     })();
-    return claimed;
+    return claimed.map(toStored);
+  }
+
+  /** Approved or denied flow approvals, newest first, to re-apply any a stop cut short. */
+  resolvedOfKind(kind: string, limit = 200): StoredApproval[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM approvals WHERE status = 'resolved' AND kind = ?
+         ORDER BY resolved_at DESC LIMIT ?`,
+      )
+      .all(kind, limit) as ApprovalRow[];
+    return rows.map(toStored);
   }
 }
 

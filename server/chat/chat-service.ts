@@ -23,12 +23,20 @@ export interface ChatServiceDeps extends RecommendationDeps {
   model(): ChatModel;
   gitlabUrl(): string;
   update(params: ChatUpdateParams): void;
+  /** Runs store writes as one SQLite transaction. */
+  transaction(work: () => void): void;
 }
 
 interface Turn {
   conversationId: string;
   turnId: string;
-  context?: ChatSendParams['context'];
+}
+
+/** The assistant message being streamed, so a failure can close it. */
+interface OpenMessage {
+  messageId: string;
+  text: string;
+  streaming: boolean;
 }
 
 /**
@@ -44,7 +52,7 @@ export class ChatService {
   send(params: ChatSendParams): ChatSendResult {
     const conversationId = params.conversationId ?? randomUUID();
     const turnId = randomUUID();
-    this.deps.conversations.ensure(conversationId);
+    this.deps.conversations.ensure(conversationId, params.context);
     this.deps.conversations.append(conversationId, turnId, { role: 'user', content: params.text });
     this.deps.update({
       conversationId,
@@ -54,39 +62,44 @@ export class ChatService {
       text: params.text,
       done: true,
     });
-    this.enqueue(conversationId, () =>
-      this.runTurn({ conversationId, turnId, context: params.context }),
-    );
+    this.enqueue(conversationId, () => this.runTurn({ conversationId, turnId }));
     return { conversationId, turnId };
   }
 
-  /** Acts on a decided flow approval: now, or after a restart for one decided later. */
+  /**
+   * Acts on a decided flow approval at once: the session starts (or the refusal is said) and the
+   * tool result is stored in one transaction, whatever the conversation is doing. Only the
+   * model's follow-up waits its turn. Safe to call again for an outcome already applied.
+   */
   handleFlowOutcome(outcome: ApprovalOutcome): void {
     if (outcome.request.kind !== 'flow') return;
     const context = outcome.context as FlowApprovalContext;
-    this.deps.telemetry.record({
-      type: 'approval_decision',
-      flow: context.flow,
-      decision: outcome.decision,
-      latencyMs: outcome.latencyMs,
-      reason: outcome.reason,
-    });
-    this.enqueue(context.conversationId, async () => {
-      const result = this.applyFlowOutcome(outcome, context);
-      const { conversations } = this.deps;
-      const later = conversations.hasMessagesAfterToolCall(
-        context.conversationId,
-        context.toolCallId,
-      );
+    const { conversations } = this.deps;
+    if (conversations.hasToolResult(context.toolCallId)) return;
+    let result = '';
+    this.deps.transaction(() => {
+      this.deps.telemetry.record({
+        type: 'approval_decision',
+        flow: context.flow,
+        decision: outcome.answered ?? outcome.decision,
+        decidedBy: outcome.decidedBy,
+        latencyMs: outcome.latencyMs,
+        reason: outcome.reason,
+      });
+      result = this.applyFlowOutcome(outcome, context);
       conversations.append(context.conversationId, context.turnId, {
         role: 'tool',
         tool_call_id: context.toolCallId,
         content: result,
       });
-      if (later) {
+    });
+    this.enqueue(context.conversationId, async () => {
+      // When the conversation went on meanwhile, the model needs telling at the end, where it
+      // reads. Some chat templates take system messages only first; a marked user note is portable.
+      if (conversations.hasMessagesAfterToolCall(context.conversationId, context.toolCallId)) {
         conversations.append(context.conversationId, context.turnId, {
-          role: 'system',
-          content: `Update on the earlier ${RECOMMEND_FLOW} call: ${result}`,
+          role: 'user',
+          content: `[tandem update on the earlier ${RECOMMEND_FLOW} call] ${result}`,
         });
       }
       await this.runTurn({ conversationId: context.conversationId, turnId: context.turnId });
@@ -140,6 +153,8 @@ export class ChatService {
   private enqueue(conversationId: string, work: () => Promise<void>): void {
     const previous = this.queues.get(conversationId) ?? Promise.resolve();
     const next = previous
+      // Let the answer to the request that queued this (and its notifications) go out first.
+      .then(() => new Promise((resolve) => setImmediate(resolve)))
       .then(work)
       .catch((error) => this.deps.logger.error(`Chat turn failed: ${(error as Error).stack}`));
     this.queues.set(conversationId, next);
@@ -149,25 +164,29 @@ export class ChatService {
   }
 
   private async runTurn(turn: Turn): Promise<void> {
+    const stream: OpenMessage = { messageId: randomUUID(), text: '', streaming: false };
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const calls = await this.modelRound(turn);
+        Object.assign(stream, { messageId: randomUUID(), text: '', streaming: false });
+        const calls = await this.modelRound(turn, stream);
         if (calls.length === 0) return;
         if (await this.handleToolCalls(turn, calls)) return;
       }
       this.say(turn, 'I stopped here: this answer needed more steps than one turn allows.');
     } catch (error) {
-      if (!(error instanceof ModelError))
+      if (!(error instanceof ModelError)) {
         this.deps.logger.error(`Chat failed: ${(error as Error).stack}`);
+      }
       const message =
         error instanceof ModelError
           ? error.message
           : `Something went wrong: ${(error as Error).message}`;
+      // A message cut off mid-stream is closed with what was shown, not left open.
       this.deps.update({
         ...ids(turn),
-        messageId: randomUUID(),
+        messageId: stream.streaming ? stream.messageId : randomUUID(),
         role: 'assistant',
-        text: message,
+        text: stream.streaming ? `${stream.text}\n\n${message}` : message,
         done: true,
         error: { message, retryable: error instanceof ModelError ? error.retryable : false },
       });
@@ -175,19 +194,24 @@ export class ChatService {
   }
 
   /** One model call, streamed; returns the tool calls it made. */
-  private async modelRound(turn: Turn): Promise<ModelToolCall[]> {
+  private async modelRound(turn: Turn, stream: OpenMessage): Promise<ModelToolCall[]> {
     const flows = this.deps.flows.all();
-    const messageId = randomUUID();
+    const { messageId } = stream;
+    const context = this.deps.conversations.context(turn.conversationId);
     const response = await this.deps.model().complete({
       messages: [
-        { role: 'system', content: chatSystemPrompt(flows, this.deps.gitlabUrl(), turn.context) },
+        { role: 'system', content: chatSystemPrompt(flows, this.deps.gitlabUrl(), context) },
         ...this.deps.conversations.modelHistory(turn.conversationId),
       ],
       tools: flows.length ? [recommendFlowTool(flows)] : undefined,
-      onDelta: (delta) =>
-        this.deps.update({ ...ids(turn), messageId, role: 'assistant', delta, done: false }),
+      onDelta: (delta) => {
+        stream.streaming = true;
+        stream.text += delta;
+        this.deps.update({ ...ids(turn), messageId, role: 'assistant', delta, done: false });
+      },
       onRetry: ({ attempt, reason }) => this.deps.logger.warn(`Model retry ${attempt}: ${reason}`),
     });
+    stream.streaming = false;
     this.deps.telemetry.record({ type: 'model_usage', ...response.usage });
     this.deps.conversations.append(turn.conversationId, turn.turnId, {
       role: 'assistant',

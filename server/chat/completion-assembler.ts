@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { ModelResponse, ModelToolCall, ModelUsage } from './model';
 
@@ -41,7 +42,7 @@ export class CompletionAssembler {
   finish(): ModelResponse {
     const toolCalls = [...this.toolCalls.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
+      .map(([, call]) => ({ ...call, id: call.id || `call_${randomUUID()}` }));
     return { text: this.text, toolCalls, usage: this.usage, finishReason: this.finishReason };
   }
 

@@ -1,4 +1,7 @@
+import type { ChatSendParams } from '../protocol';
 import type { ModelMessage } from './model';
+
+type ChatContext = NonNullable<ChatSendParams['context']>;
 import { type Db, nowIso } from '../store/database';
 
 interface MessageRow {
@@ -20,14 +23,29 @@ const MAX_HISTORY = 60;
 export class ConversationStore {
   constructor(private readonly db: Db) {}
 
-  ensure(id: string): void {
+  /** Creates the conversation if new; remembers the editor context the person last sent. */
+  ensure(id: string, context?: ChatContext): void {
     const at = nowIso();
     this.db
       .prepare(
-        `INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at`,
+        `INSERT INTO conversations (id, created_at, updated_at, context) VALUES (?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at,
+           context = COALESCE(excluded.context, conversations.context)`,
       )
-      .run(id, at, at);
+      .run(id, at, at, context ? JSON.stringify(context) : null);
+  }
+
+  context(id: string): ChatContext | undefined {
+    const row = this.db.prepare('SELECT context FROM conversations WHERE id = ?').get(id) as
+      { context: string | null } | undefined;
+    return row?.context ? (JSON.parse(row.context) as ChatContext) : undefined;
+  }
+
+  /** True once a result for this tool call is stored (an approval's outcome was applied). */
+  hasToolResult(toolCallId: string): boolean {
+    return !!this.db
+      .prepare(`SELECT 1 FROM messages WHERE role = 'tool' AND tool_call_id = ?`)
+      .get(toolCallId);
   }
 
   append(conversationId: string, turnId: string, message: ModelMessage): void {

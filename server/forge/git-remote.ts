@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { isProjectPath } from './references';
 
 /** Where the workspace's git remote points. */
@@ -13,20 +14,62 @@ export interface GitRemote {
   transport: 'http' | 'ssh';
 }
 
-const GIT_TIMEOUT_MS = 5000;
-
 /**
- * Reads `remote.origin.url`, or the first remote's URL when there is no `origin`. Resolves to
- * `null` when the folder is not a git repository, has no remote, or the remote is not a GitLab
- * project URL; never rejects, because a missing remote only means "use the full reference".
+ * Reads `remote.origin.url`, or the first remote's URL when there is no `origin`, from the
+ * repository's config file. Resolves to `null` when the folder is not in a git repository, has
+ * no remote, or the remote is not a GitLab project URL; never rejects, because a missing remote
+ * only means "use the full reference". The file is read, not `git` run: the server runs no
+ * commands on the host, least of all in a folder a cloned project controls.
  */
 export async function readGitRemote(folder: string): Promise<GitRemote | null> {
-  const origin = await git(folder, ['config', '--get', 'remote.origin.url']);
-  if (origin) return parseRemoteUrl(origin);
-  const first = (await git(folder, ['remote']))?.split('\n')[0]?.trim();
-  if (!first) return null;
-  const url = await git(folder, ['config', '--get', `remote.${first}.url`]);
+  const config = await readGitConfig(path.resolve(folder));
+  if (!config) return null;
+  const remotes = remoteUrls(config);
+  const url = remotes.get('origin') ?? remotes.values().next().value;
   return url ? parseRemoteUrl(url) : null;
+}
+
+/** The config text of the repository containing `folder` (worktrees and submodules included). */
+async function readGitConfig(folder: string): Promise<string | null> {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    const gitDir = await locateGitDir(path.join(dir, '.git'));
+    if (gitDir) {
+      const common = await readText(path.join(gitDir, 'commondir'));
+      const configDir = common ? path.resolve(gitDir, common.trim()) : gitDir;
+      return readText(path.join(configDir, 'config'));
+    }
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+/** `.git` is a directory, or a file saying `gitdir: <path>` (worktrees, submodules). */
+async function locateGitDir(dotGit: string): Promise<string | null> {
+  const stat = await fs.stat(dotGit).catch(() => null);
+  if (!stat) return null;
+  if (stat.isDirectory()) return dotGit;
+  const pointer = /^gitdir:\s*(.+)$/m.exec((await readText(dotGit)) ?? '');
+  return pointer ? path.resolve(path.dirname(dotGit), pointer[1].trim()) : null;
+}
+
+/** `[remote "name"] url = …` entries of a git config file, in file order. */
+export function remoteUrls(config: string): Map<string, string> {
+  const urls = new Map<string, string>();
+  let remoteName: string | null = null;
+  for (const raw of config.split(/\r?\n/)) {
+    const line = raw.trim();
+    const section = /^\[\s*remote\s+"([^"]+)"\s*\]$/i.exec(line);
+    if (section) remoteName = section[1];
+    else if (line.startsWith('[')) remoteName = null;
+    else if (remoteName && !urls.has(remoteName)) {
+      const url = /^url\s*=\s*(.+)$/i.exec(line);
+      if (url) urls.set(remoteName, url[1].trim().replace(/^"(.*)"$/, '$1'));
+    }
+  }
+  return urls;
+}
+
+function readText(file: string): Promise<string | null> {
+  return fs.readFile(file, 'utf8').catch(() => null);
 }
 
 /**
@@ -59,15 +102,4 @@ function remote(host: string, path: string, transport: GitRemote['transport']): 
     .replace(/\/+$/, '')
     .replace(/\.git$/, '');
   return isProjectPath(projectPath) ? { host, projectPath, transport } : null;
-}
-
-function git(cwd: string, args: string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      args,
-      { cwd, timeout: GIT_TIMEOUT_MS, windowsHide: true, env: { ...process.env, LC_ALL: 'C' } },
-      (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined),
-    );
-  });
 }

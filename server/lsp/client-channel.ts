@@ -1,4 +1,5 @@
-import type { Connection } from 'vscode-languageserver/node';
+import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { withDeadline } from './deadline';
 import type {
   ApprovalRequestedParams,
   ApprovalResolvedParams,
@@ -22,8 +23,9 @@ export interface ClientFeatures {
 }
 
 /**
- * Server → client traffic over LSP: `tandem/*` notifications (only to clients that advertised
- * tandem support) and standard work-done progress.
+ * Server → client traffic over LSP and standard work-done progress. Chat updates answer the
+ * client's own `tandem/chat/send`; session status goes to clients that advertised tandem
+ * support; approvals only to clients that can show them (`approvals: true`).
  */
 export class LspClientChannel implements ClientChannel {
   features: ClientFeatures = { tandem: false, approvals: false, workDoneProgress: false };
@@ -52,19 +54,35 @@ export class LspClientChannel implements ClientChannel {
     }
   }
 
-  async beginProgress(title: string): Promise<ProgressHandle> {
+  beginProgress(title: string): ProgressHandle {
     if (!this.features.workDoneProgress) return { report: () => undefined, done: () => undefined };
-    const reporter = await this.connection.window.createWorkDoneProgress();
-    reporter.begin(title, undefined, 'starting', false);
+    // The editor may answer `window/workDoneProgress/create` late or never; the session does not
+    // wait for it. The latest report is shown once the bar exists.
+    let latest = 'starting';
     let ended = false;
+    let reporter: WorkDoneProgressServerReporter | undefined;
+    void withDeadline(
+      this.connection.window.createWorkDoneProgress(),
+      PROGRESS_CREATE_DEADLINE_MS,
+      'window/workDoneProgress/create',
+    )
+      .then((created) => {
+        if (ended) return;
+        reporter = created;
+        created.begin(title, undefined, latest, false);
+      })
+      .catch(() => undefined);
     return {
       report: (message) => {
-        if (!ended) reporter.report(message);
+        latest = message;
+        if (!ended) reporter?.report(message);
       },
       done: () => {
-        if (!ended) reporter.done();
+        if (!ended) reporter?.done();
         ended = true;
       },
     };
   }
 }
+
+const PROGRESS_CREATE_DEADLINE_MS = 5000;

@@ -29,16 +29,20 @@ export function runLanguageServer(env: NodeJS.ProcessEnv = process.env): void {
   const connection = createConnection(reader, writer);
   let endpoint: Promise<TandemEndpoint> | undefined;
 
-  process.on('uncaughtException', (error) => connection.console.error(`Uncaught: ${error.stack}`));
-  process.on('unhandledRejection', (error) =>
-    connection.console.error(`Unhandled rejection: ${String(error)}`),
-  );
+  // The server keeps serving after a stray exception; it is logged (redacted once loaded).
+  let log = (message: string) => connection.console.error(message);
+  process.on('uncaughtException', (error) => log(`Uncaught: ${error.stack}`));
+  process.on('unhandledRejection', (error) => log(`Unhandled rejection: ${String(error)}`));
 
   connection.onInitialize((params): InitializeResult => {
     // Loaded after this response is on its way, so the editor's handshake never waits for it.
     endpoint ??= new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => import('./tandem-endpoint'))
-      .then((m) => m.createEndpoint(connection, params, env));
+      .then((m) => m.createEndpoint(connection, params, env))
+      .then((loaded) => {
+        log = (message) => loaded.logger.error(message);
+        return loaded;
+      });
     endpoint.catch((error: Error) => connection.console.error(error.message));
     return {
       capabilities: {
@@ -81,7 +85,7 @@ export function runLanguageServer(env: NodeJS.ProcessEnv = process.env): void {
 
   connection.onShutdown(async () => {
     const ready = await settled(endpoint);
-    if (ready && !(ready instanceof Error)) ready.shutdown();
+    if (ready && !(ready instanceof Error)) await ready.shutdown();
   });
 
   connection.listen();

@@ -1,3 +1,4 @@
+import { withDeadline } from './deadline';
 import { fileURLToPath } from 'node:url';
 import {
   type Connection,
@@ -15,6 +16,7 @@ import {
   ClientTandemCapabilities,
   type NotificationDeclaration,
   PROTOCOL_METHODS,
+  PROTOCOL_VERSION,
   type RequestDeclaration,
 } from '../protocol';
 import { defaultStateDir } from '../store/database';
@@ -25,11 +27,13 @@ import { requestHandlers, notificationHandlers, UnknownIdError } from './method-
 
 /** The loaded server behind the LSP bootstrap: validates at the boundary and dispatches. */
 export interface TandemEndpoint {
+  /** Logs with secrets redacted. */
+  readonly logger: Logger;
   initialized(): Promise<void>;
   request(method: string, params: unknown): Promise<unknown>;
   notification(method: string, params: unknown): void;
   configurationChanged(): Promise<void>;
-  shutdown(): void;
+  shutdown(): Promise<void>;
 }
 
 const requests = new Map(
@@ -61,7 +65,7 @@ export function createEndpoint(
   const watchable =
     params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
   let server: TandemServer | undefined;
-  const logger: Logger = redactingLogger(connection.console, () => server?.settings);
+  const logger: Logger = redactingLogger(connection.console, () => server?.knownSecrets() ?? []);
   const stateDir = defaultStateDir(env);
   try {
     server = new TandemServer({ stateDir, channel, logger, env });
@@ -73,6 +77,12 @@ export function createEndpoint(
     );
   }
   server.setClient(tandem.success ? tandem.data : undefined, workspaceFolder(params));
+  if (tandem.success && tandem.data.protocolVersion !== PROTOCOL_VERSION) {
+    logger.warn(
+      `The client speaks tandem protocol ${tandem.data.protocolVersion}; this server speaks ` +
+        `${PROTOCOL_VERSION}. Update the one that is older.`,
+    );
+  }
   const live = server;
   let stopped = false;
 
@@ -82,6 +92,7 @@ export function createEndpoint(
       const section = await withDeadline(
         connection.workspace.getConfiguration('tandem'),
         CONFIGURATION_DEADLINE_MS,
+        'workspace/configuration',
       );
       live.configure(section);
     } catch (error) {
@@ -94,6 +105,7 @@ export function createEndpoint(
   const settingsFallback = setTimeout(() => settingsLoaded(), CONFIGURATION_DEADLINE_MS);
 
   return {
+    logger,
     async initialized() {
       live.replayToClient();
       await pullConfiguration();
@@ -142,25 +154,17 @@ export function createEndpoint(
       }
     },
     configurationChanged: pullConfiguration,
-    shutdown() {
+    async shutdown() {
       if (stopped) return;
       stopped = true;
       clearTimeout(settingsFallback);
-      live.shutdown();
+      await live.shutdown();
     },
   };
 }
 
 /** How long the server waits for the editor to answer `workspace/configuration`. */
 const CONFIGURATION_DEADLINE_MS = 5000;
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the editor did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 function workspaceFolder(params: InitializeParams): string | undefined {
   const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri;

@@ -5,9 +5,9 @@ import { notification, request } from './declare';
 export const SessionStatusNotification = notification({
   method: 'tandem/session/status',
   direction: 'serverToClient',
-  capability: 'sessionWidget',
   params: SessionSnapshot,
   semantics:
+    'Sent to every client that advertises `capabilities.experimental.tandem`. ' +
     'A whole snapshot of a session, sent on every change with a rising `seq`; a client keeps the ' +
     'snapshot with the highest `seq` and ignores older ones. Sent again on `initialized` for ' +
     'every session that has not finished.',

@@ -21,7 +21,8 @@ export interface SessionServiceDeps {
   logger: Logger;
   /** Publishes a snapshot (`tandem/session/status`). */
   publish(snapshot: SessionSnapshot): void;
-  beginProgress(title: string): Promise<ProgressHandle>;
+  /** Starts a progress bar without waiting for the editor; reports before it shows are kept. */
+  beginProgress(title: string): ProgressHandle;
   /** The world as configured when a session starts running; forge and model may throw. */
   config(): TandemConfig;
   forge(): Forge;
@@ -44,6 +45,7 @@ export class SessionService {
   private readonly running = new Map<string, AbortController>();
   private readonly references = new Map<string, ResolvedReference>();
   private readonly idle: (() => void)[] = [];
+  private stopped = false;
 
   constructor(private readonly deps: SessionServiceDeps) {}
 
@@ -89,15 +91,19 @@ export class SessionService {
       'Cancelled',
     );
     this.deps.publish(snapshot);
-    this.finished(snapshot);
+    this.recordFinished(snapshot);
     return { sessionId, cancelled: true, status: 'cancelled' };
   }
 
-  /** Stops every running session (server shutdown); they are recorded as interrupted. */
+  /** Stops every session (server shutdown): they end `failed` with an "interrupted" error. */
   stopAll(): void {
-    for (const controller of this.running.values()) controller.abort(new Error('shutdown'));
+    this.stopped = true;
     this.queue.length = 0;
-    for (const snapshot of this.deps.store.failOwnUnfinished()) this.deps.publish(snapshot);
+    for (const snapshot of this.deps.store.failOwnUnfinished()) {
+      this.deps.publish(snapshot);
+      this.recordFinished(snapshot);
+    }
+    for (const controller of this.running.values()) controller.abort(new Error('shutdown'));
   }
 
   /** Resolves when no session is running or queued (tests, benchmarks, shutdown). */
@@ -126,15 +132,15 @@ export class SessionService {
   private async run(id: string, controller: AbortController): Promise<void> {
     const snapshot = this.deps.store.snapshot(id);
     const flow = this.deps.flows.get(snapshot.flow) as Flow;
-    const progress = await this.deps.beginProgress(snapshot.title).catch(() => noProgress);
+    const progress = this.deps.beginProgress(snapshot.title);
     try {
       if (!this.deps.store.isActive(id)) return;
       this.change(id, { status: 'running' }, 'Running');
       const result = await flow.run(this.context(id, controller.signal, progress));
-      if (!this.deps.store.isActive(id)) return;
+      if (this.stopped || !this.deps.store.isActive(id)) return;
       this.finish(id, { status: 'completed', result, step: null }, result.summary);
     } catch (error) {
-      if (!this.deps.store.isActive(id)) return;
+      if (this.stopped || !this.deps.store.isActive(id)) return;
       const message = describeFailure(error);
       if (!(error instanceof FlowError))
         this.deps.logger.error(`Session ${id} failed: ${(error as Error).stack}`);
@@ -185,10 +191,11 @@ export class SessionService {
   private finish(id: string, change: Parameters<SessionStore['update']>[1], message: string): void {
     const snapshot = this.deps.store.update(id, change, message);
     this.deps.publish(snapshot);
-    this.finished(snapshot);
+    this.recordFinished(snapshot);
   }
 
-  private finished(snapshot: SessionSnapshot): void {
+  /** Records a finished session's telemetry (also for sessions a stopped server left behind). */
+  recordFinished(snapshot: SessionSnapshot): void {
     const details = this.deps.store.details(snapshot.sessionId, 0);
     this.deps.telemetry.record({
       type: 'session_finished',
@@ -202,8 +209,6 @@ export class SessionService {
     });
   }
 }
-
-const noProgress: ProgressHandle = { report: () => undefined, done: () => undefined };
 
 function describeFailure(error: unknown): string {
   if (error instanceof FlowError) return error.message;

@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { type Db, openDatabase } from '../store/database';
 import { tempDir } from '../../test/support/temp-dir';
 import { INTERRUPTED_ERROR, SessionStore } from './session-store';
+
+function ownerOf(pid: number): string {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return `${pid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+}
 
 describe('SessionStore', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -71,7 +77,7 @@ describe('SessionStore', () => {
   it('fails sessions of a dead server as interrupted, with an event', () => {
     const s = create();
     store.update(s.sessionId, { status: 'running' }, 'Running');
-    db.prepare('UPDATE sessions SET owner_pid = 999999999').run();
+    db.prepare(`UPDATE sessions SET owner = '999999999:1'`).run();
     const failed = store.failInterrupted();
     assert.equal(failed.length, 1);
     assert.equal(failed[0].status, 'failed');
@@ -79,13 +85,14 @@ describe('SessionStore', () => {
     assert.equal(store.details(s.sessionId)?.events.at(-1)?.message, INTERRUPTED_ERROR);
   });
 
-  it('leaves sessions of a live server alone', () => {
+  it('leaves sessions of a live server alone, but not of a process that reused its pid', () => {
     const s = create();
-    db.prepare('UPDATE sessions SET owner_pid = ?').run(process.ppid);
-    // The parent is a live process; it only counts as a tandem server if its command line says so.
-    const failed = store.failInterrupted().map((x) => x.sessionId);
-    assert.ok(failed.length <= 1);
-    if (failed.length === 0) assert.equal(store.snapshot(s.sessionId).status, 'queued');
+    const parent = ownerOf(process.ppid);
+    db.prepare('UPDATE sessions SET owner = ?').run(parent);
+    assert.deepEqual(store.failInterrupted(), []);
+    assert.equal(store.snapshot(s.sessionId).status, 'queued');
+    db.prepare('UPDATE sessions SET owner = ?').run(`${process.ppid}:1`);
+    assert.equal(store.failInterrupted().length, 1, 'same pid, other start time: a new process');
   });
 
   it('lists newest first, filtered by status', () => {

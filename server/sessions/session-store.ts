@@ -10,7 +10,8 @@ import type {
   Trigger,
 } from '../protocol';
 import { FINAL_STATUSES } from '../protocol';
-import { type Db, isLiveServer, nowIso } from '../store/database';
+import { type Db, nowIso } from '../store/database';
+import { isLiveOwner, ownerId } from '../store/owner';
 
 interface SessionRow {
   id: string;
@@ -27,7 +28,7 @@ interface SessionRow {
   result: string | null;
   error: string | null;
   seq: number;
-  owner_pid: number | null;
+  owner: string | null;
   prompt_tokens: number;
   completion_tokens: number;
   model_calls: number;
@@ -85,7 +86,7 @@ export class SessionStore {
       this.db
         .prepare(
           `INSERT INTO sessions (id, flow, title, status, reference, trigger, conversation_id,
-             started_at, updated_at, seq, owner_pid)
+             started_at, updated_at, seq, owner)
            VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, 1, ?)`,
         )
         .run(
@@ -97,7 +98,7 @@ export class SessionStore {
           input.conversationId ?? null,
           at,
           at,
-          process.pid,
+          ownerId(),
         );
       this.appendEvent(id, 'status', `Queued (${input.trigger})`, { status: 'queued' });
     })();
@@ -207,6 +208,7 @@ export class SessionStore {
     return rows.map(toSnapshot);
   }
 
+  /** The session with its steps, metrics and latest `maxEvents` events. */
   details(id: string, maxEvents = 2000): SessionGetResult | undefined {
     const row = this.statements.get.get(id) as SessionRow | undefined;
     if (!row) return undefined;
@@ -214,7 +216,10 @@ export class SessionStore {
       .prepare('SELECT * FROM session_steps WHERE session_id = ? ORDER BY ordinal')
       .all(id) as { name: string; status: string; started_at: string; ended_at: string | null }[];
     const events = this.db
-      .prepare('SELECT * FROM session_events WHERE session_id = ? ORDER BY id LIMIT ?')
+      .prepare(
+        `SELECT * FROM (SELECT * FROM session_events WHERE session_id = ? ORDER BY id DESC LIMIT ?)
+         ORDER BY id`,
+      )
       .all(id, maxEvents) as {
       id: number;
       at: string;
@@ -256,7 +261,7 @@ export class SessionStore {
       .prepare(`SELECT * FROM sessions WHERE status IN ('queued', 'running', 'awaiting_approval')`)
       .all() as SessionRow[];
     return rows
-      .filter((row) => !isLiveServer(row.owner_pid))
+      .filter((row) => row.owner !== ownerId() && !isLiveOwner(row.owner))
       .map((row) => this.failAsInterrupted(row.id));
   }
 
@@ -264,10 +269,10 @@ export class SessionStore {
   failOwnUnfinished(): SessionSnapshot[] {
     const rows = this.db
       .prepare(
-        `SELECT id FROM sessions WHERE owner_pid = ?
+        `SELECT id FROM sessions WHERE owner = ?
            AND status IN ('queued', 'running', 'awaiting_approval')`,
       )
-      .all(process.pid) as { id: string }[];
+      .all(ownerId()) as { id: string }[];
     return rows.map((row) => this.failAsInterrupted(row.id));
   }
 

@@ -92,6 +92,11 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX telemetry_type ON telemetry(type, at);
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN owner TEXT;
+  ALTER TABLE approvals ADD COLUMN owner TEXT;
+  ALTER TABLE conversations ADD COLUMN context TEXT;
+  `,
 ];
 
 /** `$TANDEM_STATE_DIR`, else `$XDG_STATE_HOME/tandem`, else `~/.local/state/tandem`. */
@@ -130,19 +135,4 @@ function migrate(db: Db): void {
 
 export function nowIso(): string {
   return new Date().toISOString();
-}
-
-/** True when `pid` is a live tandem server other than this process. */
-export function isLiveServer(pid: number | null): boolean {
-  if (!pid || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tandem');
-  } catch {
-    return true;
-  }
 }

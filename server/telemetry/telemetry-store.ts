@@ -6,7 +6,9 @@ export type TelemetryEvent =
   | {
       type: 'approval_decision';
       flow: string;
+      /** What the person answered (a guard may still have refused an approval). */
       decision: string;
+      decidedBy: 'person' | 'policy';
       latencyMs: number;
       reason?: string;
     }
@@ -62,7 +64,10 @@ export class TelemetryStore {
     const of = (type: string) => rows.filter((r) => r.type === type);
     const data = <T>(r: Row) => JSON.parse(r.data) as T;
 
-    const decisions = of('approval_decision');
+    // Policy decisions (no person asked) say nothing about the recommendations' quality.
+    const decisions = of('approval_decision').filter(
+      (r) => data<{ decidedBy?: string }>(r).decidedBy !== 'policy',
+    );
     const approvalRate: Record<string, Ratio> = {};
     const latencies: Record<string, number[]> = {};
     for (const r of decisions) {

@@ -206,6 +206,21 @@ describe('Code Review flow end to end (GitLab stand-in, real server)', function 
     assert.equal(details.events.filter((e) => e.type === 'model_output_invalid').length, 2);
   });
 
+  it('moves a comment GitLab refuses into the summary and posts the rest', async () => {
+    world.gitlab.failNext({ method: 'POST', path: /discussions$/, status: 400, times: 1 });
+    playRecordedModel(world.model, world.base, world.head);
+    const done = await review('group/app!7');
+    assert.equal(done.status, 'completed', done.error);
+    assert.equal(world.gitlab.discussions().length, 3);
+    const [note] = world.gitlab.notes({ project: 'group/app', iid: 7 });
+    assert.match(note.body, /3 posted as inline comments/);
+    assert.match(note.body, /`src\/users\.ts:\d+` — \*\*Critical:\*\* SQL injection/);
+    const details = await client.request<SessionGetResult>('tandem/session/get', {
+      sessionId: done.sessionId,
+    });
+    assert.equal(details.events.filter((e) => e.type === 'comment_refused').length, 1);
+  });
+
   it('fails with a readable error when GitLab keeps failing, posting nothing', async () => {
     world.gitlab.failNext({ path: /merge_requests\/7\/versions$/, status: 500, times: 100 });
     playRecordedModel(world.model, world.base, world.head);

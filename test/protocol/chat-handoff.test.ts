@@ -6,7 +6,7 @@ import type {
   SessionGetResult,
   SessionSnapshot,
 } from '../../server/protocol';
-import { ProtocolClient } from '../support/protocol-client';
+import { ProtocolClient, type ProtocolClientOptions } from '../support/protocol-client';
 import { chatResponder, DEFAULT_ANSWERS, playRecordedModel } from '../support/recorded-model';
 import {
   FAST_SETTINGS,
@@ -297,22 +297,70 @@ describe('chat → flow hand-off (seed scenarios, real server over stdio)', func
     assert.ok(!logs.includes(USERS.dev.token) && !logs.includes(MODEL_KEY));
   });
 
-  it('denies flows by policy for a client that cannot show approvals', async () => {
-    world.model.respond(chatResponder());
+  const withoutApprovals: [string, ProtocolClientOptions['tandem']][] = [
+    ['approvals: false', { protocolVersion: 1, approvals: false, sessionWidget: true }],
+    ['approvals not advertised', { protocolVersion: 1 }],
+    ['a plain LSP client', null],
+  ];
+  for (const [name, tandem] of withoutApprovals) {
+    it(`denies flows by policy for a client that cannot show approvals (${name})`, async () => {
+      world.model.respond(chatResponder());
+      client = await ProtocolClient.start({
+        env: world.env(tmp.dir),
+        settings: FAST_SETTINGS,
+        tandem,
+      });
+      await client.request('tandem/chat/send', { text: `review ${world.mr.webUrl}` });
+      await client.waitFor<ChatUpdateParams>(
+        'tandem/chat/update',
+        (p) => isAssistantDone(p) && /cannot show approval prompts/.test(p.text ?? ''),
+      );
+      assert.equal(client.of('tandem/approval/requested').length, 0);
+      assert.deepEqual(
+        (await client.request<{ sessions: unknown[] }>('tandem/session/list', {})).sessions,
+        [],
+      );
+    });
+  }
+
+  it('starts an approved flow at once, even while the conversation is busy with a slow answer', async () => {
+    const slow = 'explain the whole codebase in detail';
+    // The slow answer waits until the review has been asked for: it can only arrive after the
+    // session ran, so the session cannot have waited for it.
+    world.model.respond((request) => {
+      if (request.forcedTool || request.lastUserText !== slow) return undefined;
+      const reviewing = world.model.requests.some((r) => r.forcedTool === 'submit_review');
+      return reviewing ? { text: 'A long explanation.' } : { hang: true };
+    });
+    playRecordedModel(world.model, world.base, world.head);
     client = await ProtocolClient.start({
       env: world.env(tmp.dir),
-      settings: FAST_SETTINGS,
-      tandem: { protocolVersion: 1, approvals: false, sessionWidget: true },
+      settings: { model: { retryBaseMs: 10, timeoutMs: 800, maxRetries: 20 } },
     });
-    await client.request('tandem/chat/send', { text: `review ${world.mr.webUrl}` });
-    await client.waitFor<ChatUpdateParams>(
-      'tandem/chat/update',
-      (p) => isAssistantDone(p) && /cannot show approval prompts/.test(p.text ?? ''),
+    const c = client;
+    const { conversationId, approval } = await askForReview(c);
+    await c.waitFor<ChatUpdateParams>('tandem/chat/update', (p) => isAssistantDone(p));
+    await c.request('tandem/chat/send', { conversationId, text: slow });
+    await world.model.waitForRequests(2);
+    await c.request('tandem/approval/respond', {
+      approvalId: approval.approvalId,
+      decision: 'approve',
+    });
+    const done = await c.waitFor<SessionSnapshot>(
+      'tandem/session/status',
+      (s) => s.status === 'completed',
+      30_000,
     );
-    assert.equal(client.of('tandem/approval/requested').length, 0);
-    assert.deepEqual(
-      (await client.request<{ sessions: unknown[] }>('tandem/session/list', {})).sessions,
-      [],
+    const answer = await c.waitFor<ChatUpdateParams>(
+      'tandem/chat/update',
+      (p) => p.text === 'A long explanation.',
+      30_000,
+    );
+    const order = (params: unknown) => c.notifications.findIndex((n) => n.params === params);
+    assert.ok(order(done) < order(answer), 'the session finished before the busy turn answered');
+    await c.waitFor<ChatUpdateParams>(
+      'tandem/chat/update',
+      (p) => p.text === DEFAULT_ANSWERS.confirmation,
     );
   });
 });

@@ -65,6 +65,22 @@ describe('model failures through the real server: retries, then a clear message'
     );
   });
 
+  it('closes a message cut off mid-stream, with what was shown and the error', async () => {
+    for (let i = 0; i < 3; i++)
+      world.model.enqueue({
+        text: 'The first half of an answer that',
+        chunkSize: 4,
+        dropAfterChunks: 4,
+      });
+    await client.request('tandem/chat/send', { text: 'hello' });
+    const closed = await client.waitFor<ChatUpdateParams>('tandem/chat/update', final);
+    const deltas = client.of<ChatUpdateParams>('tandem/chat/update').filter((p) => p.delta);
+    assert.ok(deltas.length > 0, 'some text was streamed');
+    assert.equal(closed.messageId, deltas[0].messageId, 'the streamed message is the one closed');
+    assert.ok(closed.text?.startsWith(deltas.map((d) => d.delta).join('')));
+    assert.ok(closed.error);
+  });
+
   it('gives up on an endpoint that does not answer, with a message saying so', async () => {
     for (let i = 0; i < 3; i++) world.model.enqueue({ hang: true });
     await client.request('tandem/chat/send', { text: 'hello' });

@@ -73,6 +73,35 @@ describe('restarts lose nothing: sessions, events and pending approvals survive'
     assert.equal(third.of('tandem/approval/requested').length, 0);
   });
 
+  it('applies an approval a stop cut short (decided, but no session yet) at the next start', async () => {
+    playRecordedModel(world.model, world.base, world.head);
+    const first = await start();
+    await first.request('tandem/chat/send', { text: `review ${world.mr.webUrl}` });
+    const asked = await first.waitFor<ApprovalRequestedParams>('tandem/approval/requested');
+    await first.stop();
+    // The state a crash right after recording the answer leaves behind.
+    const db = new Database(path.join(tmp.dir, 'tandem.db'));
+    db.prepare(
+      `UPDATE approvals SET status = 'resolved', decision = 'approve', resolved_at = ? WHERE id = ?`,
+    ).run(new Date().toISOString(), asked.approvalId);
+    db.close();
+
+    const second = await start();
+    const widget = await second.waitFor<ChatUpdateParams>('tandem/chat/update', (p) => !!p.widget);
+    assert.equal(widget.conversationId, asked.conversationId);
+    await second.waitFor<SessionSnapshot>('tandem/session/status', (s) => s.status === 'completed');
+    assert.equal(second.of('tandem/approval/requested').length, 0);
+    await second.stop();
+    const third = await start();
+    await third.request('tandem/session/list', {});
+    assert.equal(
+      third.of<ChatUpdateParams>('tandem/chat/update').filter((p) => p.widget).length,
+      0,
+      'applied once',
+    );
+    assert.equal(world.gitlab.notes().length, 1);
+  });
+
   it('keeps sessions and their events across a restart', async () => {
     playRecordedModel(world.model, world.base, world.head);
     const first = await start();

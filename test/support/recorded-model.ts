@@ -38,14 +38,15 @@ export function chatResponder(answers: RecordedAnswers = DEFAULT_ANSWERS) {
     if (request.forcedTool) return undefined;
     const last = lastMessage(request);
     const content = text(last.content);
-    if (last.role === 'tool' || last.role === 'system') {
+    const update = last.role === 'user' && content.startsWith('[tandem update');
+    if (last.role === 'tool' || last.role === 'system' || update) {
       if (/approved/i.test(content)) return { text: answers.confirmation, usage: usage() };
       if (/denied/i.test(content)) return { text: answers.afterDenial, usage: usage() };
       if (/^Error/i.test(content))
         return { text: `I could not do that: ${content}`, usage: usage() };
       return { text: `Noted: ${content.slice(0, 200)}`, usage: usage() };
     }
-    const review = /review\s+(\S+)/i.exec(request.lastUserText);
+    const review = /review\s+(https?:\/\/\S+|\S*[!#]\d+)/i.exec(request.lastUserText);
     if (review) {
       return {
         text: 'That merge request can be reviewed by the Code Review flow.',

@@ -1,13 +1,15 @@
 import { ModelError, type ModelMessage, type ModelResponse } from '../../chat/model';
-import { AccessLevel } from '../../forge/forge';
+import { AccessLevel, type DiffRefs, type FileDiff } from '../../forge/forge';
 import type { Flow, FlowContext, FlowResult } from '../flow';
 import { FlowError } from '../flow';
-import { placeFindings, findingBody, summaryBody } from './review-comments';
+import { findingBody, type Placement, placeFindings, summaryBody } from './review-comments';
 import { buildReviewContext } from './review-context';
 import { ReviewSubmission, reviewMessages, SUBMIT_REVIEW, submitReviewTool } from './review-prompt';
 
 /** Attempts at a well-formed `submit_review` call before the flow gives up. */
 const SUBMIT_ATTEMPTS = 3;
+/** Reads of a merge request that keeps changing before the flow gives up. */
+const VERSION_ATTEMPTS = 3;
 
 /**
  * Code Review: reads a merge request's latest diff version and the code around it through the
@@ -27,16 +29,15 @@ export const codeReviewFlow: Flow = {
 async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
   const { projectPath, id: iid } = ctx.reference;
   const { mr, refs, diffs } = await ctx.step('fetch_merge_request', async () => {
-    const [mr, refs, diffs] = await Promise.all([
+    const [mr, version] = await Promise.all([
       ctx.forge.getMergeRequest(projectPath, iid),
-      ctx.forge.getDiffRefs(projectPath, iid),
-      ctx.forge.getMergeRequestDiffs(projectPath, iid),
+      consistentVersion(ctx),
     ]);
-    ctx.event('api_call', `Fetched !${iid} "${mr.title}": ${diffs.length} changed files`, {
-      headSha: refs.headSha,
-      files: diffs.map((d) => d.newPath),
+    ctx.event('api_call', `Fetched !${iid} "${mr.title}": ${version.diffs.length} changed files`, {
+      headSha: version.refs.headSha,
+      files: version.diffs.map((d) => d.newPath),
     });
-    return { mr, refs, diffs };
+    return { mr, ...version };
   });
 
   const context = await ctx.step('read_files', async () => {
@@ -79,28 +80,7 @@ async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
   );
   const placement = placeFindings(review.findings, context.files, refs);
 
-  const posted = await ctx.step('post_comments', async () => {
-    let count = 0;
-    for (const { finding, position } of placement.inline) {
-      ctx.signal.throwIfAborted();
-      const note = await ctx.forge.createDiffDiscussion(
-        projectPath,
-        iid,
-        findingBody(finding),
-        position,
-      );
-      count++;
-      ctx.event(
-        'comment_posted',
-        `${finding.severity} on ${position.newPath}:${position.newLine ?? position.oldLine}`,
-        {
-          url: note.url,
-          position,
-        },
-      );
-    }
-    return count;
-  });
+  const posted = await ctx.step('post_comments', () => postInline(ctx, placement));
 
   const note = await ctx.step('post_summary', () =>
     ctx.forge.createMergeRequestNote(
@@ -118,6 +98,63 @@ async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
       '.',
     links: [mrLink(mr.webUrl, iid), { label: 'Summary note', url: note.url }],
   };
+}
+
+/**
+ * Diff refs and diffs come from two calls; a push between them would pair one version's shas
+ * with another's lines, and GitLab would reject or misplace the comments. Reads the refs again
+ * after the diffs and retries until both agree.
+ */
+async function consistentVersion(ctx: FlowContext): Promise<{ refs: DiffRefs; diffs: FileDiff[] }> {
+  const { projectPath, id: iid } = ctx.reference;
+  for (let attempt = 1; ; attempt++) {
+    const refs = await ctx.forge.getDiffRefs(projectPath, iid);
+    const diffs = await ctx.forge.getMergeRequestDiffs(projectPath, iid);
+    const after = await ctx.forge.getDiffRefs(projectPath, iid);
+    if (after.headSha === refs.headSha && after.startSha === refs.startSha) return { refs, diffs };
+    if (attempt === VERSION_ATTEMPTS) {
+      throw new FlowError(
+        `${ctx.reference.label} kept changing while it was read (new pushes); run the review again.`,
+      );
+    }
+    ctx.event(
+      'version_changed',
+      `A push changed ${ctx.reference.label} while reading; reading again`,
+    );
+  }
+}
+
+/**
+ * Posts each placed finding; one GitLab refuses (a position it will not take) moves into the
+ * summary note instead of ending the review with half its comments posted.
+ */
+async function postInline(ctx: FlowContext, placement: Placement): Promise<number> {
+  const { projectPath, id: iid } = ctx.reference;
+  const inline = [...placement.inline];
+  placement.inline.length = 0;
+  for (const placed of inline) {
+    ctx.signal.throwIfAborted();
+    const { finding, position } = placed;
+    const where = `${position.newPath}:${position.newLine ?? position.oldLine}`;
+    try {
+      const note = await ctx.forge.createDiffDiscussion(
+        projectPath,
+        iid,
+        findingBody(finding),
+        position,
+      );
+      placement.inline.push(placed);
+      ctx.event('comment_posted', `${finding.severity} on ${where}`, { url: note.url, position });
+    } catch (error) {
+      if ((error as Error).name !== 'ForgeError') throw error;
+      placement.elsewhere.push(finding);
+      ctx.event(
+        'comment_refused',
+        `GitLab refused the comment on ${where}: ${(error as Error).message}`,
+      );
+    }
+  }
+  return placement.inline.length;
 }
 
 async function askForReview(ctx: FlowContext, messages: ModelMessage[]): Promise<ReviewSubmission> {

@@ -53,6 +53,7 @@ describe('code review: placing findings on the diff', () => {
       { newLine: 4, oldLine: 3 },
     ],
     ['a line outside the hunks: elsewhere', finding(40), 'elsewhere'],
+    ['a removed line asked for on the new side: elsewhere, no guessing', finding(7), 'elsewhere'],
     ['a file not in the diff: elsewhere', finding(2, 'new', 'src/other.ts'), 'elsewhere'],
     ['a path with a b/ prefix', finding(3, 'new', 'b/src/a.ts'), { newLine: 3 }],
   ];

@@ -49,9 +49,8 @@ function positionFor(
   const path = finding.path.replace(/^\.?\/+/, '').replace(/^[ab]\//, '');
   const file = files.find((f) => f.newPath === path || f.oldPath === path);
   if (!file) return undefined;
-  const line =
-    findDiffLine(file.lines, finding.line, finding.side) ??
-    findDiffLine(file.lines, finding.line, finding.side === 'new' ? 'old' : 'new');
+  // No guessing across sides: old and new numbering differ, so a miss goes into the summary.
+  const line = findDiffLine(file.lines, finding.line, finding.side);
   if (!line) return undefined;
   return {
     ...refs,

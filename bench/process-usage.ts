@@ -48,3 +48,14 @@ export class MemorySampler {
     }
   }
 }
+
+/** CPU time (user + system) a live process has used so far, in milliseconds (Linux). */
+export function readCpuMs(pid: number): number {
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
