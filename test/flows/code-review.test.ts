@@ -4,6 +4,7 @@ import type { SessionGetResult, SessionSnapshot } from '../../server/protocol';
 import { ProtocolClient } from '../support/protocol-client';
 import { exampleFindings, playRecordedModel, reviewerResponder } from '../support/recorded-model';
 import { FAST_SETTINGS, lineOf, type ReviewWorld, startReviewWorld } from '../support/review-world';
+import { isFinished, sessionWhere, startReview, startStuckReview } from '../support/sessions';
 import { tempDir } from '../support/temp-dir';
 
 describe('Code Review flow end to end (GitLab stand-in, real server)', function () {
@@ -24,15 +25,7 @@ describe('Code Review flow end to end (GitLab stand-in, real server)', function 
   });
 
   async function review(reference: string): Promise<SessionSnapshot> {
-    const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
-      flow: 'code_review',
-      reference,
-      trigger: 'cli',
-    });
-    return client.waitFor<SessionSnapshot>(
-      'tandem/session/status',
-      (s) => s.sessionId === sessionId && ['completed', 'failed'].includes(s.status),
-    );
+    return sessionWhere(client, await startReview(client, reference, 'cli'), isFinished);
   }
 
   it('posts inline discussions at exact diff positions and one summary note', async () => {
@@ -251,21 +244,10 @@ describe('Code Review flow end to end (GitLab stand-in, real server)', function 
 
   it('cancels a running session from the sessions page', async () => {
     world.model.respond((r) => (r.forcedTool ? { hang: true } : undefined));
-    const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
-      flow: 'code_review',
-      reference: 'group/app!7',
-      trigger: 'ui',
-    });
-    await client.waitFor<SessionSnapshot>(
-      'tandem/session/status',
-      (s) => s.sessionId === sessionId && s.step === 'review',
-    );
+    const sessionId = await startStuckReview(client);
     const result = await client.request('tandem/session/cancel', { sessionId });
     assert.deepEqual(result, { sessionId, cancelled: true, status: 'cancelled' });
-    await client.waitFor<SessionSnapshot>(
-      'tandem/session/status',
-      (s) => s.sessionId === sessionId && s.status === 'cancelled',
-    );
+    await sessionWhere(client, sessionId, (s) => s.status === 'cancelled');
     assert.deepEqual(await client.request('tandem/session/cancel', { sessionId }), {
       sessionId,
       cancelled: false,

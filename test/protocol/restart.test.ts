@@ -10,6 +10,7 @@ import type {
 import { ProtocolClient } from '../support/protocol-client';
 import { DEFAULT_ANSWERS, playRecordedModel } from '../support/recorded-model';
 import { FAST_SETTINGS, type ReviewWorld, startReviewWorld } from '../support/review-world';
+import { startReview, startStuckReview, sessionWhere } from '../support/sessions';
 import { tempDir } from '../support/temp-dir';
 
 describe('restarts lose nothing: sessions, events and pending approvals survive', function () {
@@ -105,15 +106,8 @@ describe('restarts lose nothing: sessions, events and pending approvals survive'
   it('keeps sessions and their events across a restart', async () => {
     playRecordedModel(world.model, world.base, world.head);
     const first = await start();
-    const { sessionId } = await first.request<{ sessionId: string }>('tandem/flow/start', {
-      flow: 'code_review',
-      reference: 'group/app!7',
-      trigger: 'ui',
-    });
-    await first.waitFor<SessionSnapshot>(
-      'tandem/session/status',
-      (s) => s.sessionId === sessionId && s.status === 'completed',
-    );
+    const sessionId = await startReview(first);
+    await sessionWhere(first, sessionId, (s) => s.status === 'completed');
     const before = await first.request<SessionGetResult>('tandem/session/get', { sessionId });
     await first.stop();
 
@@ -130,15 +124,7 @@ describe('restarts lose nothing: sessions, events and pending approvals survive'
   it('marks a session left running by a killed server as failed, never spinning', async () => {
     world.model.respond((r) => (r.forcedTool ? { hang: true } : undefined));
     const first = await start();
-    const { sessionId } = await first.request<{ sessionId: string }>('tandem/flow/start', {
-      flow: 'code_review',
-      reference: 'group/app!7',
-      trigger: 'ui',
-    });
-    await first.waitFor<SessionSnapshot>(
-      'tandem/session/status',
-      (s) => s.sessionId === sessionId && s.step === 'review',
-    );
+    const sessionId = await startStuckReview(first);
     await first.kill();
 
     const second = await start();
@@ -158,15 +144,7 @@ describe('restarts lose nothing: sessions, events and pending approvals survive'
   it('ends its own running sessions as interrupted when shut down', async () => {
     world.model.respond((r) => (r.forcedTool ? { hang: true } : undefined));
     const first = await start();
-    const { sessionId } = await first.request<{ sessionId: string }>('tandem/flow/start', {
-      flow: 'code_review',
-      reference: 'group/app!7',
-      trigger: 'ui',
-    });
-    await first.waitFor<SessionSnapshot>(
-      'tandem/session/status',
-      (s) => s.sessionId === sessionId && s.step === 'review',
-    );
+    const sessionId = await startStuckReview(first);
     await first.stop();
     const second = await start();
     const got = await second.request<SessionGetResult>('tandem/session/get', { sessionId });
