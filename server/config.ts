@@ -24,9 +24,25 @@ export interface ReviewConfig {
   maxTotalChars: number;
 }
 
+export interface SandboxConfig {
+  /** Image for projects without `.devcontainer/devcontainer.json`. */
+  image: string;
+  /** Container network: `none` (default) or `bridge` when the person allows it. */
+  network: 'none' | 'bridge';
+  /** Memory limit, e.g. `2g`. */
+  memory: string;
+  cpus: number;
+  pids: number;
+  /** Default command timeout. */
+  commandTimeoutMs: number;
+  /** Bytes of output kept per stream (half head, half tail). */
+  outputLimit: number;
+}
+
 export interface TandemConfig {
   model: ModelConfig;
   gitlab: GitLabConfig;
+  sandbox: SandboxConfig;
   sessions: { maxConcurrent: number };
   review: ReviewConfig;
 }

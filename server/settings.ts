@@ -3,6 +3,7 @@ import type { TandemConfig } from './config';
 
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 const GITLAB_URL = 'https://gitlab.com';
+export const DEFAULT_SANDBOX_IMAGE = 'tandem/sandbox-base:bookworm';
 
 /** The `tandem` section of `workspace/configuration`; every field optional, unknown ones ignored. */
 const Section = z
@@ -19,6 +20,25 @@ const Section = z
       .partial(),
     gitlab: z.object({ url: z.string().url(), token: z.string() }).partial(),
     sessions: z.object({ maxConcurrent: z.number().int().min(1).max(64) }).partial(),
+    sandbox: z
+      .object({
+        image: z.string().min(1),
+        network: z.enum(['none', 'bridge']),
+        memory: z.string().regex(/^\d+[kmg]?$/i),
+        cpus: z.number().positive().max(256),
+        pids: z.number().int().min(16).max(100_000),
+        commandTimeoutMs: z
+          .number()
+          .int()
+          .min(1000)
+          .max(24 * 3600_000),
+        outputLimit: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024),
+      })
+      .partial(),
     review: z
       .object({
         maxFileChars: z.number().int().min(1000).max(1_000_000),
@@ -79,6 +99,15 @@ export function resolveSettings(section: unknown, env: NodeJS.ProcessEnv): Resol
       },
       gitlab: { url: gitlab.url, token: gitlab.secret },
       sessions: { maxConcurrent: s.sessions?.maxConcurrent ?? 4 },
+      sandbox: {
+        image: s.sandbox?.image || env.TANDEM_SANDBOX_IMAGE || DEFAULT_SANDBOX_IMAGE,
+        network: s.sandbox?.network ?? 'none',
+        memory: s.sandbox?.memory ?? '2g',
+        cpus: s.sandbox?.cpus ?? 2,
+        pids: s.sandbox?.pids ?? 512,
+        commandTimeoutMs: s.sandbox?.commandTimeoutMs ?? 10 * 60_000,
+        outputLimit: s.sandbox?.outputLimit ?? 256 * 1024,
+      },
       review: {
         maxFileChars: s.review?.maxFileChars ?? 40_000,
         maxTotalChars: s.review?.maxTotalChars ?? 160_000,

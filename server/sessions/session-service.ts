@@ -213,7 +213,7 @@ export class SessionService {
 function describeFailure(error: unknown): string {
   if (error instanceof FlowError) return error.message;
   const e = error as Error & { name?: string };
-  if (e?.name === 'ForgeError' || e?.name === 'ModelError') return e.message;
+  if (['ForgeError', 'ModelError', 'SandboxError'].includes(e?.name ?? '')) return e.message;
   return `Unexpected error: ${e?.message ?? String(error)} (details in the server log)`;
 }
 

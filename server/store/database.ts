@@ -97,6 +97,20 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE approvals ADD COLUMN owner TEXT;
   ALTER TABLE conversations ADD COLUMN context TEXT;
   `,
+  `
+  CREATE TABLE policy_rules (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('allow', 'ask', 'deny')),
+    scope TEXT NOT NULL CHECK (scope IN ('session', 'always')),
+    session_id TEXT,
+    feedback TEXT,
+    created_at TEXT NOT NULL,
+    CHECK ((scope = 'session') = (session_id IS NOT NULL))
+  );
+  CREATE INDEX policy_rules_project ON policy_rules(project, scope, session_id);
+  `,
 ];
 
 /** `$TANDEM_STATE_DIR`, else `$XDG_STATE_HOME/tandem`, else `~/.local/state/tandem`. */

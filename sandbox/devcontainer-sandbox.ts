@@ -1,0 +1,269 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import type { SandboxConfig } from '../server/config';
+import { isLiveOwner, ownerId } from '../server/store/owner';
+import { execInContainer, type ExecTarget } from './container-exec';
+import { containedConfig } from './devcontainer-config';
+import { devcontainerCli, devcontainerUp, writeConfig } from './devcontainer-cli';
+import { addWorktree, removeWorktree } from './git';
+import { giveWorktreeTo } from './workspace-owner';
+import {
+  type DirEntry,
+  type ExecOptions,
+  type ExecResult,
+  type PrepareOptions,
+  type Sandbox,
+  SandboxError,
+  type SandboxProvider,
+} from './sandbox';
+import { listWorkspaceDir, readWorkspaceFile, writeWorkspaceFile } from './workspace-files';
+
+const LABEL_SESSION = 'org.tandem.session';
+const LABEL_OWNER = 'org.tandem.owner';
+
+export interface DevContainerOptions {
+  /** Where worktrees and contained configurations live (under the state directory). */
+  rootDir: string;
+  config: () => SandboxConfig;
+  docker?: Docker;
+}
+
+/**
+ * Sandboxes as dev containers: per session, a git worktree on its own branch, bind-mounted into
+ * a container brought up by `@devcontainers/cli` from the project's devcontainer.json (or the
+ * default image), with containment applied; commands and teardown through the Docker API.
+ */
+export class DevContainerProvider implements SandboxProvider {
+  readonly docker: Docker;
+
+  constructor(private readonly options: DevContainerOptions) {
+    this.docker = options.docker ?? new Docker();
+  }
+
+  async check(): Promise<string[]> {
+    const problems: string[] = [];
+    try {
+      await this.docker.ping();
+    } catch (error) {
+      problems.push(
+        `Docker is not running (${(error as Error).message}): start it (\`sudo systemctl start docker\` or \`dockerd\`), or point DOCKER_HOST at a running daemon.`,
+      );
+      return problems;
+    }
+    const image = this.options.config().image;
+    const present = await this.docker
+      .getImage(image)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+    if (!present) {
+      problems.push(
+        `The sandbox image ${image} is not on this machine: build it offline with \`tandem sandbox build-image\`, or set tandem.sandbox.image to an image you have.`,
+      );
+    }
+    try {
+      devcontainerCli();
+    } catch {
+      problems.push(
+        'The devcontainer CLI (@devcontainers/cli) is missing: reinstall tandem (npm ci).',
+      );
+    }
+    return problems;
+  }
+
+  async prepare(options: PrepareOptions): Promise<Sandbox> {
+    const problems = await this.check();
+    if (problems.length > 0) {
+      throw new SandboxError(
+        problems.join(' '),
+        problems[0].startsWith('Docker') ? 'docker_unavailable' : 'image_missing',
+      );
+    }
+    const sandboxDir = path.join(this.options.rootDir, options.sessionId);
+    const worktree = path.join(sandboxDir, 'worktree');
+    const branch = `tandem/${options.flow}-${options.sessionId.slice(0, 8)}`;
+    if (!fs.existsSync(worktree)) {
+      options.onProgress?.('creating the worktree');
+      await addWorktree(options.workspaceFolder, worktree, branch, options.ref);
+    }
+    const existing = await this.findContainer(options.sessionId, sandboxDir);
+    const container = existing ?? (await this.up(options, sandboxDir, worktree));
+    return new DevContainerSandbox(this.docker, container, {
+      worktree,
+      branch,
+      repo: options.workspaceFolder,
+      config: this.options.config(),
+    });
+  }
+
+  async cleanupOrphans(): Promise<number> {
+    const containers = await this.docker
+      .listContainers({ all: true, filters: { label: [LABEL_OWNER] } })
+      .catch(() => []);
+    let removed = 0;
+    for (const info of containers) {
+      if (isLiveOwner(info.Labels[LABEL_OWNER]) || info.Labels[LABEL_OWNER] === ownerId()) continue;
+      await this.docker
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .then(() => removed++)
+        .catch(() => undefined);
+    }
+    return removed;
+  }
+
+  /** The session's running container, reused for the session's life. */
+  private async findContainer(
+    sessionId: string,
+    sandboxDir: string,
+  ): Promise<PreparedContainer | undefined> {
+    const [info] = await this.docker.listContainers({
+      filters: { label: [`${LABEL_SESSION}=${sessionId}`], status: ['running'] },
+    });
+    const saved = readSaved(sandboxDir);
+    if (!info || !saved || saved.id !== info.Id) return undefined;
+    return saved;
+  }
+
+  private async up(
+    options: PrepareOptions,
+    sandboxDir: string,
+    worktree: string,
+  ): Promise<PreparedContainer> {
+    const contained = containedConfig(worktree, this.options.config());
+    for (const item of contained.dropped)
+      options.onProgress?.(`ignored from devcontainer.json: ${item}`);
+    const configFile = writeConfig(path.join(sandboxDir, 'devcontainer'), contained.config);
+    options.onProgress?.('starting the dev container');
+    const up = await devcontainerUp({
+      worktree,
+      configFile,
+      labels: { [LABEL_SESSION]: options.sessionId, [LABEL_OWNER]: ownerId() },
+      onProgress: options.onProgress,
+    });
+    const user = await this.nonRootUser(up.containerId, up.remoteUser);
+    await this.handWorktreeTo(up.containerId, user, worktree);
+    const prepared = { id: up.containerId, user, workspaceFolder: up.remoteWorkspaceFolder };
+    fs.writeFileSync(path.join(sandboxDir, 'container.json'), JSON.stringify(prepared));
+    return prepared;
+  }
+
+  private async handWorktreeTo(containerId: string, user: string, worktree: string): Promise<void> {
+    if (user === 'root') return;
+    const target = {
+      docker: this.docker,
+      containerId,
+      user,
+      cwd: '/',
+      outputLimit: 4096,
+      defaultTimeoutMs: 10_000,
+    };
+    const ids = await execInContainer(target, 'echo "$(id -u) $(id -g)"');
+    const [uid, gid] = ids.stdout.trim().split(' ').map(Number);
+    if (Number.isInteger(uid) && Number.isInteger(gid)) await giveWorktreeTo(worktree, uid, gid);
+  }
+
+  /** Commands run as the configured user; if that is root and the image has uid 1000, as that. */
+  private async nonRootUser(containerId: string, remoteUser: string): Promise<string> {
+    if (remoteUser && remoteUser !== 'root' && remoteUser !== '0') return remoteUser;
+    const target = {
+      docker: this.docker,
+      containerId,
+      user: 'root',
+      cwd: '/',
+      outputLimit: 4096,
+      defaultTimeoutMs: 10_000,
+    };
+    const found = await execInContainer(target, 'getent passwd 1000 | cut -d: -f1').catch(
+      () => undefined,
+    );
+    return found?.exitCode === 0 && found.stdout.trim() ? found.stdout.trim() : 'root';
+  }
+}
+
+interface PreparedContainer {
+  id: string;
+  user: string;
+  workspaceFolder: string;
+}
+
+function readSaved(sandboxDir: string): PreparedContainer | undefined {
+  try {
+    return JSON.parse(
+      fs.readFileSync(path.join(sandboxDir, 'container.json'), 'utf8'),
+    ) as PreparedContainer;
+  } catch {
+    return undefined;
+  }
+}
+
+export class DevContainerSandbox implements Sandbox {
+  readonly worktree: string;
+  readonly branch: string;
+  readonly workspaceFolder: string;
+  private readonly target: ExecTarget;
+
+  constructor(
+    private readonly docker: Docker,
+    container: PreparedContainer,
+    private readonly details: {
+      worktree: string;
+      branch: string;
+      repo: string;
+      config: SandboxConfig;
+    },
+  ) {
+    this.worktree = details.worktree;
+    this.branch = details.branch;
+    this.workspaceFolder = container.workspaceFolder;
+    this.target = {
+      docker,
+      containerId: container.id,
+      user: container.user,
+      cwd: container.workspaceFolder,
+      outputLimit: details.config.outputLimit,
+      defaultTimeoutMs: details.config.commandTimeoutMs,
+    };
+  }
+
+  get containerId(): string {
+    return this.target.containerId;
+  }
+
+  get user(): string {
+    return this.target.user;
+  }
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const cwd = options.cwd ? path.posix.resolve(this.workspaceFolder, options.cwd) : undefined;
+    if (cwd && !(cwd === this.workspaceFolder || cwd.startsWith(`${this.workspaceFolder}/`))) {
+      throw new SandboxError(
+        `The working directory ${options.cwd} is outside the workspace.`,
+        'path_outside',
+      );
+    }
+    return execInContainer(this.target, command, { ...options, cwd });
+  }
+
+  readFile(file: string): Promise<string> {
+    return readWorkspaceFile(this.worktree, file);
+  }
+
+  writeFile(file: string, content: string): Promise<void> {
+    return writeWorkspaceFile(this.worktree, file, content);
+  }
+
+  listDir(dir: string): Promise<DirEntry[]> {
+    return listWorkspaceDir(this.worktree, dir);
+  }
+
+  /** Removes the container and the worktree; the session's branch (and its commits) stays. */
+  async dispose(): Promise<void> {
+    await this.docker
+      .getContainer(this.target.containerId)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await removeWorktree(this.details.repo, this.worktree);
+  }
+}
