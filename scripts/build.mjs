@@ -11,8 +11,11 @@ const common = {
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['better-sqlite3'],
+  // Native modules, and ssh2 (dockerode's ssh:// transport, with optional native parts).
+  external: ['better-sqlite3', 'ssh2', 'cpu-features'],
   logLevel: 'warning',
+  // jsonc-parser's "main" is a UMD build whose dynamic requires a bundle cannot follow.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
 };
 
 await build({

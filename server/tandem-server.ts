@@ -29,6 +29,11 @@ import { SessionStore } from './sessions/session-store';
 import { needsApiKey, resolveSettings } from './settings';
 import { type Db, openDatabase } from './store/database';
 import { TelemetryStore } from './telemetry/telemetry-store';
+import * as path from 'node:path';
+import { DevContainerProvider } from '../sandbox/devcontainer-sandbox';
+import { CommandGate } from '../sandbox/policy/command-gate';
+import { PolicyStore } from '../sandbox/policy/policy-store';
+import type { SandboxProvider } from '../sandbox/sandbox';
 
 const SWEEP_INTERVAL_MS = 15_000;
 const SHUTDOWN_GRACE_MS = 2_000;
@@ -65,6 +70,9 @@ export interface TandemServerOptions {
   /** Test seams: swap the model or the forge for another implementation. */
   createModel?: (config: TandemConfig) => ChatModel;
   createForge?: (config: TandemConfig, workspaceFolder?: string) => Forge;
+  createSandboxProvider?: (config: () => TandemConfig['sandbox']) => SandboxProvider;
+  /** The flows this server runs; the built-in registry unless given. */
+  flows?: FlowRegistry;
 }
 
 /**
@@ -78,7 +86,7 @@ export class TandemServer {
   readonly broker: ApprovalBroker;
   readonly sessions: SessionService;
   readonly chat: ChatService;
-  readonly flows = new FlowRegistry();
+  readonly flows: FlowRegistry;
 
   private config: TandemConfig;
   private model?: ChatModel;
@@ -88,8 +96,12 @@ export class TandemServer {
   private readonly approvals: ApprovalStore;
   private readonly sweeper: NodeJS.Timeout;
   private readonly secrets = new Set<string>();
+  readonly policy: PolicyStore;
+  readonly commandGate: CommandGate;
+  readonly sandboxProvider: SandboxProvider;
 
   constructor(private readonly options: TandemServerOptions) {
+    this.flows = options.flows ?? new FlowRegistry();
     this.config = resolveSettings(undefined, options.env).config;
     this.remember(this.config);
     for (const name of ['OPENAI_API_KEY', 'GITLAB_TOKEN']) {
@@ -99,6 +111,13 @@ export class TandemServer {
     this.sessionStore = new SessionStore(this.db);
     this.telemetry = new TelemetryStore(this.db);
     this.approvals = new ApprovalStore(this.db);
+    this.policy = new PolicyStore(this.db);
+    this.sandboxProvider =
+      options.createSandboxProvider?.(() => this.config.sandbox) ??
+      new DevContainerProvider({
+        rootDir: path.join(options.stateDir, 'sandboxes'),
+        config: () => this.config.sandbox,
+      });
     this.broker = new ApprovalBroker(this.approvals, options.channel, options.logger);
     this.sessions = new SessionService({
       store: this.sessionStore,
@@ -110,6 +129,9 @@ export class TandemServer {
       config: () => this.config,
       forge: () => this.getForge(),
       model: () => this.getModel(),
+      sandboxes: () => this.sandboxProvider,
+      workspaceFolder: () => this.workspaceFolder,
+      commandGate: () => this.commandGate,
     });
     this.chat = new ChatService({
       flows: this.flows,
@@ -132,6 +154,20 @@ export class TandemServer {
       return accessProblem(this.getForge(), flow, context.reference);
     });
     this.broker.onResolved((outcome) => this.chat.handleFlowOutcome(outcome));
+    this.commandGate = new CommandGate({
+      policy: this.policy,
+      broker: this.broker,
+      clientCanApprove: () => this.clientCapabilities?.approvals === true,
+      logger: options.logger,
+    });
+    // Containers of servers that died are removed in the background; no Docker is no problem here.
+    void this.sandboxProvider
+      .cleanupOrphans()
+      .then(
+        (n) =>
+          n && options.logger.info(`Removed ${n} sandbox container(s) left by a stopped server.`),
+      )
+      .catch(() => undefined);
     this.sweep(false);
     this.sweeper = setInterval(() => this.sweep(true), SWEEP_INTERVAL_MS);
     this.sweeper.unref();

@@ -3,6 +3,7 @@ import type { TandemConfig } from '../config';
 import type { Forge, ResolvedReference } from '../forge/forge';
 import type { Logger } from '../logger';
 import type { FlowId, ReferenceKind, ResultLink } from '../protocol';
+import type { Sandbox } from '../../sandbox/sandbox';
 
 /** What a running flow can use; the outside world behind interfaces. */
 export interface FlowContext {
@@ -19,6 +20,19 @@ export interface FlowContext {
   event(type: string, message: string, data?: unknown): void;
   /** Records a model call's token usage against the session. */
   modelUsage(usage: ModelUsage): void;
+  /**
+   * The session's sandbox: a worktree of the workspace on the session's branch in a dev
+   * container, prepared on first use and disposed when the session ends.
+   */
+  sandbox(options?: { ref?: string }): Promise<Sandbox>;
+  /**
+   * Asks whether a command may run: policy first, else the person (the session shows
+   * `awaiting_approval` meanwhile). A refusal carries the reason and the person's feedback.
+   */
+  authorizeCommand(
+    command: string,
+    cwd: string,
+  ): Promise<{ allowed: true } | { allowed: false; reason: string; feedback?: string }>;
 }
 
 export interface FlowResult {

@@ -7,6 +7,8 @@ import type { Logger } from '../logger';
 import type { FlowId, SessionCancelResult, SessionSnapshot, Trigger } from '../protocol';
 import type { TelemetryStore } from '../telemetry/telemetry-store';
 import type { SessionStore } from './session-store';
+import type { CommandGate } from '../../sandbox/policy/command-gate';
+import type { Sandbox, SandboxProvider } from '../../sandbox/sandbox';
 
 /** A progress bar in the editor (LSP work-done progress), or nothing when the client has none. */
 export interface ProgressHandle {
@@ -27,6 +29,10 @@ export interface SessionServiceDeps {
   config(): TandemConfig;
   forge(): Forge;
   model(): ChatModel;
+  /** Where sessions' sandboxes come from; throws with what to do when none can be made. */
+  sandboxes(): SandboxProvider;
+  workspaceFolder(): string | undefined;
+  commandGate(): CommandGate;
 }
 
 export interface StartSession {
@@ -45,6 +51,7 @@ export class SessionService {
   private readonly running = new Map<string, AbortController>();
   private readonly references = new Map<string, ResolvedReference>();
   private readonly idle: (() => void)[] = [];
+  private readonly sandboxes = new Map<string, Promise<Sandbox>>();
   private stopped = false;
 
   constructor(private readonly deps: SessionServiceDeps) {}
@@ -147,7 +154,74 @@ export class SessionService {
       this.finish(id, { status: 'failed', error: message, step: null }, message);
     } finally {
       progress.done();
+      await this.disposeSandbox(id);
     }
+  }
+
+  private async disposeSandbox(id: string): Promise<void> {
+    const sandbox = this.sandboxes.get(id);
+    this.sandboxes.delete(id);
+    await sandbox
+      ?.then((s) => s.dispose())
+      .catch((error) =>
+        this.deps.logger.warn(`Sandbox of session ${id}: ${(error as Error).message}`),
+      );
+  }
+
+  private prepareSandbox(id: string, progress: ProgressHandle, ref?: string): Promise<Sandbox> {
+    let prepared = this.sandboxes.get(id);
+    if (!prepared) {
+      const snapshot = this.deps.store.snapshot(id);
+      const workspaceFolder = this.deps.workspaceFolder();
+      prepared = workspaceFolder
+        ? this.deps.sandboxes().prepare({
+            sessionId: id,
+            flow: snapshot.flow,
+            workspaceFolder,
+            ref,
+            onProgress: (message) => {
+              progress.report(message);
+              if (this.deps.store.isActive(id)) this.deps.store.event(id, 'sandbox', message);
+            },
+          })
+        : Promise.reject(
+            new FlowError(
+              'No workspace folder is open: flows work on a git worktree of the project, so open its folder in the editor.',
+            ),
+          );
+      this.sandboxes.set(id, prepared);
+    }
+    return prepared;
+  }
+
+  private async authorizeCommand(id: string, signal: AbortSignal, command: string, cwd: string) {
+    const snapshot = this.deps.store.snapshot(id);
+    const result = await this.deps.commandGate().authorize({
+      command,
+      cwd,
+      sessionId: id,
+      project: (this.references.get(id) as ResolvedReference).projectPath,
+      conversationId: snapshot.conversationId,
+      signal,
+      onWaiting: () =>
+        this.change(id, { status: 'awaiting_approval' }, `Waiting for approval of \`${command}\``),
+      onResolved: () => {
+        if (this.deps.store.snapshot(id).status === 'awaiting_approval') {
+          this.change(id, { status: 'running' }, 'Approval answered');
+        }
+      },
+    });
+    this.deps.store.event(
+      id,
+      'command_authorization',
+      `${result.allowed ? 'Allowed' : 'Refused'}: ${command}`,
+      {
+        decidedBy: result.decidedBy,
+      },
+    );
+    return result.allowed
+      ? { allowed: true as const }
+      : { allowed: false as const, reason: result.reason, feedback: result.feedback };
   }
 
   private context(id: string, signal: AbortSignal, progress: ProgressHandle): FlowContext {
@@ -163,6 +237,8 @@ export class SessionService {
       event: (type, message, data) => {
         if (store.isActive(id)) store.event(id, type, message, data);
       },
+      sandbox: (options) => this.prepareSandbox(id, progress, options?.ref),
+      authorizeCommand: (command, cwd) => this.authorizeCommand(id, signal, command, cwd),
       modelUsage: (usage: ModelUsage) => {
         store.addUsage(id, usage.promptTokens, usage.completionTokens);
         this.deps.telemetry.record({ type: 'model_usage', sessionId: id, ...usage });
