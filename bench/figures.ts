@@ -3,7 +3,8 @@ import type { ChatResult } from './chat-latency';
 import type { StartupResult } from './cold-start';
 import type { Figure } from './report';
 import type { SessionLoadResult } from './session-load';
-import { type Distribution, mb, ms } from './stats';
+import type { PairedResult, SandboxResult } from './sandbox-exec';
+import { type Distribution, mb, median, ms } from './stats';
 
 const STARTUP_RATIO_TARGET = 1.5;
 const DENY_P50_TARGET_MS = 2;
@@ -81,5 +82,45 @@ export function sessionFigures(r: SessionLoadResult): Figure[] {
       meets: r.peakRss <= RSS_TARGET_BYTES,
     },
     { name: `RSS after all sessions final (${at})`, value: mb(r.afterRss) },
+  ];
+}
+
+const EXEC_RATIO_TARGET = 1.15;
+const PREPARE_RATIO_TARGET = 1.1;
+
+export function sandboxFigures(r: SandboxResult): Figure[] {
+  if (!r.available) return [{ name: 'sandbox figures', value: `not measured: ${r.problem}` }];
+  const pair = (name: string, p: PairedResult, target: number): Figure[] => [
+    {
+      name: `${name}: ours / baseline medians (n=${p.oursMs.length})`,
+      value: `${ms(median(p.oursMs))} / ${ms(median(p.rawMs))}`,
+    },
+    {
+      name: `${name}: ratio (median of pairwise ratios)`,
+      value: `${p.ratioMedian.toFixed(2)}×`,
+      target: `≤ ${target}×`,
+      meets: p.ratioMedian <= target,
+    },
+  ];
+  return [
+    ...pair(
+      'sandbox exec `true` vs raw dockerode exec',
+      r.execTrue as PairedResult,
+      EXEC_RATIO_TARGET,
+    ),
+    ...pair(
+      'sandbox exec 1 MB output vs raw dockerode exec',
+      r.execMegabyte as PairedResult,
+      EXEC_RATIO_TARGET,
+    ),
+    ...pair(
+      'session prepare cold vs `devcontainer up` alone',
+      r.prepareCold as PairedResult,
+      PREPARE_RATIO_TARGET,
+    ),
+    {
+      name: `session prepare warm (container reused), median of ${r.prepareWarmMs?.length}`,
+      value: ms(median(r.prepareWarmMs ?? [])),
+    },
   ];
 }

@@ -4,9 +4,16 @@
 import { measureApprovals } from './approval-latency';
 import { measureChat } from './chat-latency';
 import { measureStartup } from './cold-start';
-import { approvalFigures, chatFigures, sessionFigures, startupFigures } from './figures';
+import {
+  approvalFigures,
+  chatFigures,
+  sandboxFigures,
+  sessionFigures,
+  startupFigures,
+} from './figures';
 import { endProgress, type Figure, formatTable, writeResults } from './report';
 import { Scope, scoped } from './scope';
+import { measureSandbox } from './sandbox-exec';
 import { measureSessionLoad } from './session-load';
 
 const PLAN = {
@@ -14,20 +21,41 @@ const PLAN = {
   chat: { sends: 60, warmup: 5 },
   approvals: { denies: 100, approves: 30 },
   sessions: { count: 200, maxConcurrent: [4, 32] },
+  sandbox: { execPairs: 30, preparePairs: 6, warm: 10 },
 };
 
 /** The whole bench must end well within this; past it, everything started is stopped. */
-const WATCHDOG_MS = 4 * 60_000;
+const WATCHDOG_MS = 8 * 60_000;
 
+type Section = <T>(
+  name: string,
+  run: () => Promise<T>,
+  toFigures: (r: T) => Figure[],
+) => Promise<void>;
+
+/** `--only-sandbox` and `--no-sandbox` pick the parts; by default everything runs. */
 async function main(scope: Scope): Promise<void> {
   const figures: Figure[] = [];
   const raw: Record<string, unknown> = { plan: PLAN };
-  const section = async <T>(name: string, run: () => Promise<T>, toFigures: (r: T) => Figure[]) => {
+  const section: Section = async (name, run, toFigures) => {
     const result = await run();
     endProgress();
     raw[name] = result;
     figures.push(...toFigures(result));
   };
+  if (!process.argv.includes('--only-sandbox')) await serverSections(scope, section);
+  if (!process.argv.includes('--no-sandbox')) {
+    await section(
+      'sandbox',
+      () => scoped(scope, (s) => measureSandbox(s, PLAN.sandbox)),
+      sandboxFigures,
+    );
+  }
+  console.log(formatTable(figures));
+  console.log(`\nWritten to ${writeResults(figures, raw)}`);
+}
+
+async function serverSections(scope: Scope, section: Section): Promise<void> {
   const { startup, chat, approvals, sessions } = PLAN;
   await section(
     'startup',
@@ -51,8 +79,6 @@ async function main(scope: Scope): Promise<void> {
       sessionFigures,
     );
   }
-  console.log(formatTable(figures));
-  console.log(`\nWritten to ${writeResults(figures, raw)}`);
 }
 
 function watchdog(scope: Scope): NodeJS.Timeout {

@@ -17,8 +17,9 @@ const PACKAGES = [
   'passwd',
 ];
 
-/** The non-root user commands run as in the default image. */
+/** The non-root user commands run as in the default image, and its uid/gid. */
 export const SANDBOX_USER = 'tandem';
+export const SANDBOX_UID = 1000;
 
 export interface BuildImageOptions {
   tag: string;
@@ -39,7 +40,7 @@ export async function buildBaseImage(options: BuildImageOptions): Promise<void> 
       [
         '--variant=apt',
         `--include=${PACKAGES.join(',')}`,
-        `--customize-hook=chroot "$1" useradd --create-home --uid 1000 --shell /bin/bash ${SANDBOX_USER}`,
+        `--customize-hook=chroot "$1" useradd --create-home --uid ${SANDBOX_UID} --user-group --shell /bin/bash ${SANDBOX_USER}`,
         // Apt caches and lists are not needed at run time.
         '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*',
         'bookworm',

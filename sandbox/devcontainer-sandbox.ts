@@ -3,11 +3,13 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import type { SandboxConfig } from '../server/config';
 import { isLiveOwner, ownerId } from '../server/store/owner';
+import { SANDBOX_UID, SANDBOX_USER } from './base-image';
 import { execInContainer, type ExecTarget } from './container-exec';
 import { containedConfig } from './devcontainer-config';
 import { devcontainerCli, devcontainerUp, writeConfig } from './devcontainer-cli';
 import { addWorktree, removeWorktree } from './git';
 import { giveWorktreeTo } from './workspace-owner';
+import { readAccount } from './container-passwd';
 import {
   type DirEntry,
   type ExecOptions,
@@ -73,19 +75,19 @@ export class DevContainerProvider implements SandboxProvider {
   }
 
   async prepare(options: PrepareOptions): Promise<Sandbox> {
-    const problems = await this.check();
-    if (problems.length > 0) {
-      throw new SandboxError(
-        problems.join(' '),
-        problems[0].startsWith('Docker') ? 'docker_unavailable' : 'image_missing',
-      );
-    }
     const sandboxDir = path.join(this.options.rootDir, options.sessionId);
     const worktree = path.join(sandboxDir, 'worktree');
     const branch = `tandem/${options.flow}-${options.sessionId.slice(0, 8)}`;
-    if (!fs.existsSync(worktree)) {
-      options.onProgress?.('creating the worktree');
-      await addWorktree(options.workspaceFolder, worktree, branch, options.ref);
+    const fresh = !fs.existsSync(worktree);
+    if (fresh) options.onProgress?.('creating the worktree');
+    // Checking Docker and making the worktree are independent; neither waits for the other.
+    const [problems] = await Promise.all([
+      this.check(),
+      fresh ? addWorktree(options.workspaceFolder, worktree, branch, options.ref) : undefined,
+    ]);
+    if (problems.length > 0) {
+      const code = problems[0].startsWith('Docker') ? 'docker_unavailable' : 'image_missing';
+      throw new SandboxError(problems.join(' '), code);
     }
     const existing = await this.findContainer(options.sessionId, sandboxDir);
     const container = existing ?? (await this.up(options, sandboxDir, worktree));
@@ -135,6 +137,9 @@ export class DevContainerProvider implements SandboxProvider {
     for (const item of contained.dropped)
       options.onProgress?.(`ignored from devcontainer.json: ${item}`);
     const configFile = writeConfig(path.join(sandboxDir, 'devcontainer'), contained.config);
+    // The default image's user is known: hand it the worktree before the container starts.
+    const knownUser = !contained.source && contained.config.remoteUser === SANDBOX_USER;
+    if (knownUser) await giveWorktreeTo(worktree, SANDBOX_UID, SANDBOX_UID);
     options.onProgress?.('starting the dev container');
     const up = await devcontainerUp({
       worktree,
@@ -143,25 +148,16 @@ export class DevContainerProvider implements SandboxProvider {
       onProgress: options.onProgress,
     });
     const user = await this.nonRootUser(up.containerId, up.remoteUser);
-    await this.handWorktreeTo(up.containerId, user, worktree);
+    if (!knownUser) await this.handWorktreeTo(up.containerId, user, worktree);
     const prepared = { id: up.containerId, user, workspaceFolder: up.remoteWorkspaceFolder };
     fs.writeFileSync(path.join(sandboxDir, 'container.json'), JSON.stringify(prepared));
     return prepared;
   }
 
   private async handWorktreeTo(containerId: string, user: string, worktree: string): Promise<void> {
-    if (user === 'root') return;
-    const target = {
-      docker: this.docker,
-      containerId,
-      user,
-      cwd: '/',
-      outputLimit: 4096,
-      defaultTimeoutMs: 10_000,
-    };
-    const ids = await execInContainer(target, 'echo "$(id -u) $(id -g)"');
-    const [uid, gid] = ids.stdout.trim().split(' ').map(Number);
-    if (Number.isInteger(uid) && Number.isInteger(gid)) await giveWorktreeTo(worktree, uid, gid);
+    if (user === 'root' || process.getuid?.() !== 0) return;
+    const account = await readAccount(this.docker, containerId, user);
+    if (account) await giveWorktreeTo(worktree, account.uid, account.gid);
   }
 
   /** Commands run as the configured user; if that is root and the image has uid 1000, as that. */

@@ -44,25 +44,24 @@ export async function addWorktree(
   branch: string,
   ref = 'HEAD',
 ): Promise<void> {
-  const root = (await git(repo, ['rev-parse', '--show-toplevel']).catch(() => '')).trim();
-  if (!root) {
-    throw new SandboxError(
-      `${repo} is not a git repository: flows work on a git worktree of the project. Run \`git init\` and commit, or open the project's repository.`,
-      'prepare_failed',
-    );
+  try {
+    await git(repo, ['worktree', 'add', '--quiet', '-b', branch, path, ref]);
+    return;
+  } catch (error) {
+    if (!/already exists/.test((error as Error).message))
+      throw notARepository(repo, error as Error);
   }
-  await git(root, ['worktree', 'prune']);
-  const exists = await git(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]).then(
-    () => true,
-    () => false,
-  );
   // A session prepared again (after a restart) continues on its branch, with its commits.
-  await git(root, [
-    'worktree',
-    'add',
-    '--quiet',
-    ...(exists ? [path, branch] : ['-b', branch, path, ref]),
-  ]);
+  await git(repo, ['worktree', 'prune']);
+  await git(repo, ['worktree', 'add', '--quiet', path, branch]);
+}
+
+function notARepository(repo: string, error: Error): Error {
+  if (!/not a git repository/i.test(error.message)) return error;
+  return new SandboxError(
+    `${repo} is not a git repository: flows work on a git worktree of the project. Run \`git init\` and commit, or open the project's repository.`,
+    'prepare_failed',
+  );
 }
 
 export async function removeWorktree(repo: string, path: string): Promise<void> {

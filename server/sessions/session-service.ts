@@ -226,12 +226,18 @@ export class SessionService {
 
   private context(id: string, signal: AbortSignal, progress: ProgressHandle): FlowContext {
     const store = this.deps.store;
+    const deps = this.deps;
     return {
       sessionId: id,
       reference: this.references.get(id) as ResolvedReference,
       signal,
-      forge: this.deps.forge(),
-      model: this.deps.model(),
+      // Looked up on use: a flow that never calls the model needs no model configured.
+      get forge() {
+        return deps.forge();
+      },
+      get model() {
+        return deps.model();
+      },
       config: this.deps.config(),
       logger: this.deps.logger,
       event: (type, message, data) => {
