@@ -131,11 +131,13 @@ describe('sandbox: dev containers on a real Docker daemon (slow)', function () {
       /fork|resource temporarily unavailable/i,
       'forks beyond the limit fail',
     );
+    // Leave no sleepers behind to eat the next test's process budget.
+    await run('pkill -KILL -x sleep; true');
   });
 
   it('kills a command that exceeds its timeout, with all its children', async () => {
     const result = await run('sh -c "sleep 300 & sleep 301 & wait"', { timeoutMs: 1000 });
-    assert.equal(result.timedOut, true);
+    assert.equal(result.timedOut, true, JSON.stringify(result));
     assert.equal(result.exitCode, 124);
     const left = await run(`ps -eo args | grep -c '^sleep 30[01]$' || true`);
     assert.equal(left.stdout.trim(), '0', 'no sleep survived');
