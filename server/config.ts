@@ -39,7 +39,19 @@ export interface SandboxConfig {
   outputLimit: number;
 }
 
+export interface FlowsConfig {
+  /** Model rounds one agent step may take. */
+  maxCycles: number;
+  /** Tokens (prompt + completion) one session may use. */
+  maxTokens: number;
+  /** Wall time one session may take. */
+  maxMinutes: number;
+  /** The project's test command for Implement Issue; detected when empty. */
+  testCommand: string;
+}
+
 export interface TandemConfig {
+  flows: FlowsConfig;
   model: ModelConfig;
   gitlab: GitLabConfig;
   sandbox: SandboxConfig;

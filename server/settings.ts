@@ -20,6 +20,17 @@ const Section = z
       .partial(),
     gitlab: z.object({ url: z.string().url(), token: z.string() }).partial(),
     sessions: z.object({ maxConcurrent: z.number().int().min(1).max(64) }).partial(),
+    flows: z
+      .object({
+        maxCycles: z.number().int().min(1).max(200),
+        maxTokens: z.number().int().min(1000).max(100_000_000),
+        maxMinutes: z
+          .number()
+          .min(1)
+          .max(24 * 60),
+        testCommand: z.string(),
+      })
+      .partial(),
     sandbox: z
       .object({
         image: z.string().min(1),
@@ -99,6 +110,12 @@ export function resolveSettings(section: unknown, env: NodeJS.ProcessEnv): Resol
       },
       gitlab: { url: gitlab.url, token: gitlab.secret },
       sessions: { maxConcurrent: s.sessions?.maxConcurrent ?? 4 },
+      flows: {
+        maxCycles: s.flows?.maxCycles ?? 25,
+        maxTokens: s.flows?.maxTokens ?? 2_000_000,
+        maxMinutes: s.flows?.maxMinutes ?? 60,
+        testCommand: s.flows?.testCommand ?? '',
+      },
       sandbox: {
         image: s.sandbox?.image || env.TANDEM_SANDBOX_IMAGE || DEFAULT_SANDBOX_IMAGE,
         network: s.sandbox?.network ?? 'none',

@@ -4,6 +4,7 @@ import type { Forge, ResolvedReference } from '../forge/forge';
 import type { Logger } from '../logger';
 import type { FlowId, ReferenceKind, ResultLink } from '../protocol';
 import type { Sandbox } from '../../sandbox/sandbox';
+import type { SessionTiming } from '../sessions/session-store';
 
 /** What a running flow can use; the outside world behind interfaces. */
 export interface FlowContext {
@@ -20,6 +21,10 @@ export interface FlowContext {
   event(type: string, message: string, data?: unknown): void;
   /** Records a model call's token usage against the session. */
   modelUsage(usage: ModelUsage): void;
+  /** Adds time spent (model, tools) to the session's metrics. */
+  timing(timing: SessionTiming): void;
+  /** Throws a FlowError when the session has used up its token or time budget. */
+  checkBudget(): void;
   /**
    * The session's sandbox: a worktree of the workspace on the session's branch in a dev
    * container, prepared on first use and disposed when the session ends.

@@ -47,10 +47,15 @@ export const SessionStep = z.object({
 export type SessionStep = z.infer<typeof SessionStep>;
 
 export const SessionMetrics = z.object({
-  durationMs: z.number().optional(),
+  durationMs: z.number().optional().describe('Wall time from start to finish (or to now)'),
   promptTokens: z.number().int(),
   completionTokens: z.number().int(),
   modelCalls: z.number().int(),
+  modelMs: z.number().int().optional().describe('Time spent waiting for the model'),
+  toolCalls: z.number().int().optional(),
+  toolMs: z.number().int().optional().describe('Time spent in agent tools (includes sandbox exec)'),
+  sandboxExecMs: z.number().int().optional().describe('Time commands ran in the sandbox'),
+  approvalWaitMs: z.number().int().optional().describe('Time spent waiting for the person'),
 });
 export type SessionMetrics = z.infer<typeof SessionMetrics>;
 

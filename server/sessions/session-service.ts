@@ -194,8 +194,28 @@ export class SessionService {
     return prepared;
   }
 
+  /** Token and time budgets per session (`tandem.flows.maxTokens`, `maxMinutes`). */
+  private checkBudget(id: string): void {
+    const { flows } = this.deps.config();
+    const details = this.deps.store.details(id, 0);
+    if (!details) return;
+    const tokens = details.metrics.promptTokens + details.metrics.completionTokens;
+    if (tokens > flows.maxTokens) {
+      throw new FlowError(
+        `The session used ${tokens} tokens, over its budget of ${flows.maxTokens} (tandem.flows.maxTokens).`,
+      );
+    }
+    const minutes = (details.metrics.durationMs ?? 0) / 60_000;
+    if (minutes > flows.maxMinutes) {
+      throw new FlowError(
+        `The session ran ${Math.round(minutes)} minutes, over its budget of ${flows.maxMinutes} (tandem.flows.maxMinutes).`,
+      );
+    }
+  }
+
   private async authorizeCommand(id: string, signal: AbortSignal, command: string, cwd: string) {
     const snapshot = this.deps.store.snapshot(id);
+    let waitingSince = 0;
     const result = await this.deps.commandGate().authorize({
       command,
       cwd,
@@ -203,9 +223,12 @@ export class SessionService {
       project: (this.references.get(id) as ResolvedReference).projectPath,
       conversationId: snapshot.conversationId,
       signal,
-      onWaiting: () =>
-        this.change(id, { status: 'awaiting_approval' }, `Waiting for approval of \`${command}\``),
+      onWaiting: () => {
+        waitingSince = performance.now();
+        this.change(id, { status: 'awaiting_approval' }, `Waiting for approval of \`${command}\``);
+      },
       onResolved: () => {
+        this.deps.store.addTiming(id, { approvalWaitMs: performance.now() - waitingSince });
         if (this.deps.store.snapshot(id).status === 'awaiting_approval') {
           this.change(id, { status: 'running' }, 'Approval answered');
         }
@@ -243,7 +266,10 @@ export class SessionService {
       event: (type, message, data) => {
         if (store.isActive(id)) store.event(id, type, message, data);
       },
-      sandbox: (options) => this.prepareSandbox(id, progress, options?.ref),
+      sandbox: (options) =>
+        this.prepareSandbox(id, progress, options?.ref).then((s) => timedSandbox(s, store, id)),
+      timing: (timing) => store.addTiming(id, timing),
+      checkBudget: () => this.checkBudget(id),
       authorizeCommand: (command, cwd) => this.authorizeCommand(id, signal, command, cwd),
       modelUsage: (usage: ModelUsage) => {
         store.addUsage(id, usage.promptTokens, usage.completionTokens);
@@ -290,6 +316,23 @@ export class SessionService {
       completionTokens: details?.metrics.completionTokens ?? 0,
     });
   }
+}
+
+/** Counts the time commands run in the session's sandbox. */
+function timedSandbox(sandbox: Sandbox, store: SessionStore, id: string): Sandbox {
+  return new Proxy(sandbox, {
+    get(target, property, receiver) {
+      if (property !== 'exec') return Reflect.get(target, property, receiver);
+      return async (...args: Parameters<Sandbox['exec']>) => {
+        const started = performance.now();
+        try {
+          return await target.exec(...args);
+        } finally {
+          if (store.isActive(id)) store.addTiming(id, { execMs: performance.now() - started });
+        }
+      };
+    },
+  });
 }
 
 function describeFailure(error: unknown): string {

@@ -32,6 +32,20 @@ interface SessionRow {
   prompt_tokens: number;
   completion_tokens: number;
   model_calls: number;
+  model_ms: number;
+  tool_ms: number;
+  tool_calls: number;
+  exec_ms: number;
+  approval_wait_ms: number;
+}
+
+/** Time a session spent, by kind; added up as it runs. */
+export interface SessionTiming {
+  modelMs?: number;
+  toolMs?: number;
+  toolCalls?: number;
+  execMs?: number;
+  approvalWaitMs?: number;
 }
 
 export interface NewSession {
@@ -183,6 +197,23 @@ export class SessionStore {
       .run(promptTokens, completionTokens, id);
   }
 
+  addTiming(id: string, timing: SessionTiming): void {
+    this.db
+      .prepare(
+        `UPDATE sessions SET model_ms = model_ms + ?, tool_ms = tool_ms + ?,
+           tool_calls = tool_calls + ?, exec_ms = exec_ms + ?,
+           approval_wait_ms = approval_wait_ms + ? WHERE id = ?`,
+      )
+      .run(
+        Math.round(timing.modelMs ?? 0),
+        Math.round(timing.toolMs ?? 0),
+        timing.toolCalls ?? 0,
+        Math.round(timing.execMs ?? 0),
+        Math.round(timing.approvalWaitMs ?? 0),
+        id,
+      );
+  }
+
   snapshot(id: string): SessionSnapshot {
     return toSnapshot(this.row(id));
   }
@@ -227,7 +258,7 @@ export class SessionStore {
       message: string;
       data: string | null;
     }[];
-    const end = row.finished_at ? Date.parse(row.finished_at) : undefined;
+    const end = row.finished_at ? Date.parse(row.finished_at) : Date.now();
     return {
       session: toSnapshot(row),
       steps: steps.map((s): SessionStep => ({
@@ -244,10 +275,15 @@ export class SessionStore {
         data: e.data === null ? undefined : JSON.parse(e.data),
       })),
       metrics: {
-        durationMs: end === undefined ? undefined : end - Date.parse(row.started_at),
+        durationMs: end - Date.parse(row.started_at),
         promptTokens: row.prompt_tokens,
         completionTokens: row.completion_tokens,
         modelCalls: row.model_calls,
+        modelMs: row.model_ms,
+        toolCalls: row.tool_calls,
+        toolMs: row.tool_ms,
+        sandboxExecMs: row.exec_ms,
+        approvalWaitMs: row.approval_wait_ms,
       },
     };
   }

@@ -111,6 +111,13 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX policy_rules_project ON policy_rules(project, scope, session_id);
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN model_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sessions ADD COLUMN tool_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sessions ADD COLUMN tool_calls INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sessions ADD COLUMN exec_ms INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE sessions ADD COLUMN approval_wait_ms INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** `$TANDEM_STATE_DIR`, else `$XDG_STATE_HOME/tandem`, else `~/.local/state/tandem`. */
