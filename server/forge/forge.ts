@@ -73,6 +73,37 @@ export interface PostedNote {
   url: string;
 }
 
+export interface BranchInfo {
+  name: string;
+  commitSha: string;
+  protected: boolean;
+  default: boolean;
+  webUrl: string;
+}
+
+/** What pushing to and proposing changes on a project needs to know about it. */
+export interface ProjectInfo {
+  defaultBranch: string;
+  /** Where git clones and pushes over HTTPS, e.g. `https://gitlab.com/group/app.git`. */
+  httpUrlToRepo: string;
+  webUrl: string;
+}
+
+/** A merge request to open; its source branch must already be on GitLab. */
+export interface NewMergeRequest {
+  sourceBranch: string;
+  targetBranch: string;
+  title: string;
+  description: string;
+  /** Delete the source branch once the merge request is merged. */
+  removeSourceBranch?: boolean;
+}
+
+export interface OpenedMergeRequest {
+  iid: number;
+  webUrl: string;
+}
+
 /**
  * The code host, seen from the server. Every method throws `ForgeError` with a message the
  * person can act on; the token never appears in a message.
@@ -94,6 +125,26 @@ export interface Forge {
     position: DiffPosition,
   ): Promise<PostedNote>;
   createMergeRequestNote(projectPath: string, iid: number, body: string): Promise<PostedNote>;
+}
+
+/**
+ * What flows that propose changes need besides reading: the project's repository, its branches,
+ * merge requests, and comments. Apart from `Forge`, so read-only forges need not grow.
+ */
+export interface MergeRequestWriter {
+  getProject(projectPath: string): Promise<ProjectInfo>;
+  /** The branch, or `null` when the project has no branch of that name. */
+  getBranch(projectPath: string, name: string): Promise<BranchInfo | null>;
+  /** The open merge request from `sourceBranch` (into `targetBranch`, when given), or `null`. */
+  findOpenMergeRequest(
+    projectPath: string,
+    sourceBranch: string,
+    targetBranch?: string,
+  ): Promise<MergeRequestInfo | null>;
+  /** Fails with a ForgeError of status 409 when one is already open for the same branches. */
+  createMergeRequest(projectPath: string, request: NewMergeRequest): Promise<OpenedMergeRequest>;
+  createMergeRequestNote(projectPath: string, iid: number, body: string): Promise<PostedNote>;
+  createIssueNote(projectPath: string, iid: number, body: string): Promise<PostedNote>;
 }
 
 export class ForgeError extends Error {

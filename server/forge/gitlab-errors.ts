@@ -34,6 +34,50 @@ export function notFoundMessage(error: unknown): string | undefined {
   return error.cause.description;
 }
 
+/**
+ * GitLab's refusals to open a merge request, saying what to do about each; undefined for any
+ * other failure (toForgeError words those).
+ */
+export function mergeRequestRefusal(
+  error: unknown,
+  projectPath: string,
+  branches: { sourceBranch: string; targetBranch: string },
+): ForgeError | undefined {
+  if (!(error instanceof GitbeakerRequestError)) return undefined;
+  const status = error.cause?.response?.status ?? 0;
+  const description = error.cause?.description ?? '';
+  const { sourceBranch, targetBranch } = branches;
+  const existing = /already exists for this source branch: !(\d+)/.exec(description)?.[1];
+  if (status === 409 && existing) {
+    return new ForgeError(
+      `Merge request !${existing} from ${sourceBranch} into ${targetBranch} is already open in ${projectPath}: ` +
+        `push to ${sourceBranch} to update it, or close it before opening another.`,
+      409,
+    );
+  }
+  // GitLab has worded these as `{"source_branch": ["does not exist"]}` and as sentences.
+  const missing = /does not exist/i.test(description);
+  if (missing && /source[ _]branch/i.test(description)) {
+    return new ForgeError(
+      `GitLab has no branch ${sourceBranch} in ${projectPath}: push it first, then open the merge request.`,
+      status,
+    );
+  }
+  if (missing && /target[ _]branch/i.test(description)) {
+    return new ForgeError(
+      `${projectPath} has no branch ${targetBranch} to merge into: choose an existing target branch, such as the default branch.`,
+      status,
+    );
+  }
+  if (/same project\/branch/i.test(description)) {
+    return new ForgeError(
+      `Cannot open a merge request from ${sourceBranch} into itself: push the changes to a branch of their own first.`,
+      status,
+    );
+  }
+  return undefined;
+}
+
 function fromStatus(status: number, description: string, action: string): ForgeError {
   if (status === 401) {
     return new ForgeError(

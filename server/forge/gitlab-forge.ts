@@ -13,6 +13,7 @@ import {
   MergeRequests,
   Pipelines,
   ProjectMembers,
+  Projects,
   RepositoryFiles,
   Users,
 } from '@gitbeaker/rest';
@@ -25,11 +26,15 @@ import {
   type FileDiff,
   type Forge,
   type MergeRequestInfo,
+  type MergeRequestWriter,
+  type NewMergeRequest,
+  type OpenedMergeRequest,
   type PostedNote,
+  type ProjectInfo,
   type ResolvedReference,
 } from './forge';
 import { readGitRemote } from './git-remote';
-import { notFoundMessage, toForgeError } from './gitlab-errors';
+import { mergeRequestRefusal, notFoundMessage, toForgeError } from './gitlab-errors';
 import {
   toBranchInfo,
   toFileDiff,
@@ -39,6 +44,7 @@ import {
   toJobInfo,
   toMergeRequestInfo,
   toPipelineInfo,
+  toProjectInfo,
   type BranchInfo,
   type IssueInfo,
   type IssueNote,
@@ -67,6 +73,7 @@ function gitlabClients(host: string, token: string) {
   const options = { host, token, queryTimeout: QUERY_TIMEOUT_MS };
   return {
     users: new Users(options),
+    projects: new Projects(options),
     members: new ProjectMembers(options),
     mergeRequests: new MergeRequests(options),
     discussions: new MergeRequestDiscussions(options),
@@ -82,7 +89,7 @@ function gitlabClients(host: string, token: string) {
 
 type GitLabClients = ReturnType<typeof gitlabClients>;
 
-export class GitLabForge implements Forge {
+export class GitLabForge implements Forge, MergeRequestWriter {
   private readonly gitlabUrl: string;
   private readonly token: string;
   private readonly api: GitLabClients;
@@ -242,6 +249,49 @@ export class GitLabForge implements Forge {
       } catch (error) {
         if (/branch not found/i.test(notFoundMessage(error) ?? '')) return null;
         throw error;
+      }
+    });
+  }
+
+  getProject(projectPath: string): Promise<ProjectInfo> {
+    return this.call(`reading project ${projectPath}`, async (api) => {
+      return toProjectInfo(await api.projects.show(projectPath));
+    });
+  }
+
+  findOpenMergeRequest(
+    projectPath: string,
+    sourceBranch: string,
+    targetBranch?: string,
+  ): Promise<MergeRequestInfo | null> {
+    const action = `looking for an open merge request from ${sourceBranch} in ${projectPath}`;
+    return this.call(action, async (api) => {
+      const found = await api.mergeRequests.all({
+        projectId: projectPath,
+        sourceBranch,
+        ...(targetBranch !== undefined && { targetBranch }),
+        state: 'opened',
+        perPage: PER_PAGE,
+      });
+      // A fork's branch of the same name is another branch.
+      const own = found.find((mr) => mr.source_project_id === mr.target_project_id);
+      return own ? toMergeRequestInfo(own) : null;
+    });
+  }
+
+  /** Opens a merge request; a ForgeError of status 409 when one is open for the same branches. */
+  createMergeRequest(projectPath: string, request: NewMergeRequest): Promise<OpenedMergeRequest> {
+    const { sourceBranch, targetBranch, title, description } = request;
+    const action = `opening a merge request from ${sourceBranch} into ${targetBranch} in ${projectPath}`;
+    return this.call(action, async (api) => {
+      try {
+        const mr = await api.mergeRequests.create(projectPath, sourceBranch, targetBranch, title, {
+          description,
+          removeSourceBranch: request.removeSourceBranch ?? false,
+        });
+        return { iid: mr.iid, webUrl: mr.web_url };
+      } catch (error) {
+        throw mergeRequestRefusal(error, projectPath, request) ?? error;
       }
     });
   }

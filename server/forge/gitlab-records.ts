@@ -1,13 +1,16 @@
 import type {
   BranchSchema,
-  ExpandedMergeRequestSchema,
   IssueSchema,
   JobSchema,
   MergeRequestDiffSchema,
+  MergeRequestSchema,
   NoteSchema,
   PipelineSchema,
+  ProjectSchema,
 } from '@gitbeaker/rest';
-import type { DiffPosition, FileDiff, MergeRequestInfo } from './forge';
+import type { BranchInfo, DiffPosition, FileDiff, MergeRequestInfo, ProjectInfo } from './forge';
+
+export type { BranchInfo } from './forge';
 
 /* What GitLabForge returns beyond the Forge interface, and the mapping from GitLab's schemas. */
 
@@ -49,15 +52,7 @@ export interface IssueNote {
   createdAt: string;
 }
 
-export interface BranchInfo {
-  name: string;
-  commitSha: string;
-  protected: boolean;
-  default: boolean;
-  webUrl: string;
-}
-
-export function toMergeRequestInfo(mr: ExpandedMergeRequestSchema): MergeRequestInfo {
+export function toMergeRequestInfo(mr: MergeRequestSchema): MergeRequestInfo {
   return {
     iid: mr.iid,
     title: mr.title,
@@ -145,5 +140,13 @@ export function toBranchInfo(branch: BranchSchema): BranchInfo {
     protected: branch.protected,
     default: branch.default,
     webUrl: branch.web_url,
+  };
+}
+
+export function toProjectInfo(project: ProjectSchema): ProjectInfo {
+  return {
+    defaultBranch: project.default_branch,
+    httpUrlToRepo: project.http_url_to_repo,
+    webUrl: project.web_url,
   };
 }

@@ -1,10 +1,11 @@
 import { diffHunks, findDiffLine, formatHunks } from './unified-diff';
 import type {
+  DiffOptions,
   FileDiffRecord,
   MergeRequestRecord,
-  MergeRequestSeed,
   PositionRecord,
 } from './gitlab-stand-in-model';
+import type { BareRepository } from './gitlab-stand-in-repository';
 
 /** GitLab's default `diff_max_patch_bytes`: larger file diffs come back empty and `too_large`. */
 const MAX_PATCH_BYTES = 204_800;
@@ -37,10 +38,24 @@ export function resolvePosition(
   return { baseSha, startSha, headSha, oldPath, newPath, oldLine, newLine, line: found };
 }
 
+/**
+ * The file diffs between two commits, renames as git detects them (compare, commit diffs);
+ * from nothing when `from` is undefined (a root commit).
+ */
+export function treeDiffs(
+  repository: BareRepository,
+  from: string | undefined,
+  to: string,
+): FileDiffRecord[] {
+  if (from === undefined) return fileDiffs(new Map(), repository.files(to), {});
+  const renames = repository.renames(from, to);
+  return fileDiffs(repository.files(from), repository.files(to), { renames });
+}
+
 export function fileDiffs(
   base: Map<string, string>,
   head: Map<string, string>,
-  seed: MergeRequestSeed,
+  seed: DiffOptions,
 ): FileDiffRecord[] {
   const renames = new Map(Object.entries(seed.renames ?? {}));
   const renamedTo = new Set(renames.values());
@@ -63,7 +78,7 @@ function fileDiff(
   newPath: string | undefined,
   base: Map<string, string>,
   head: Map<string, string>,
-  seed: MergeRequestSeed,
+  seed: DiffOptions,
 ): FileDiffRecord | undefined {
   const before = oldPath === undefined ? '' : (base.get(oldPath) ?? '');
   const after = newPath === undefined ? '' : (head.get(newPath) ?? '');

@@ -103,6 +103,7 @@ export class GitLabJson {
       work_in_progress: false,
       merge_status: 'can_be_merged',
       detailed_merge_status: mr.state === 'opened' ? 'mergeable' : 'not_open',
+      force_remove_source_branch: mr.removeSourceBranch,
       sha: latest.headSha,
       merge_commit_sha: null,
       squash_commit_sha: null,
@@ -275,13 +276,35 @@ export class GitLabJson {
     return {
       id: commit.sha,
       short_id: commit.sha.slice(0, 8),
-      title: commit.title,
-      message: commit.title,
+      created_at: commit.committedDate,
       parent_ids: commit.parentIds,
-      author_name: 'Stand-in',
-      authored_date: commit.createdAt,
-      created_at: commit.createdAt,
+      title: commit.title,
+      message: commit.message,
+      author_name: commit.authorName,
+      author_email: commit.authorEmail,
+      authored_date: commit.authoredDate,
+      committer_name: commit.committerName,
+      committer_email: commit.committerEmail,
+      committed_date: commit.committedDate,
+      trailers: {},
+      extended_trailers: {},
       web_url: `${this.url}/${project.path}/-/commit/${commit.sha}`,
+    };
+  }
+
+  /** `GET …/repository/compare`: commits of `to` not in `from`, and the diff from their merge base. */
+  compare(
+    project: ProjectRecord,
+    compare: { from: string; to: string; commits: CommitRecord[]; diffs: FileDiffRecord[] },
+  ): Record<string, unknown> {
+    const last = compare.commits.at(-1);
+    return {
+      commit: last ? this.commit(project, last) : null,
+      commits: compare.commits.map((c) => this.commit(project, c)),
+      diffs: compare.diffs.map((d) => this.diff(d)),
+      compare_timeout: false,
+      compare_same_ref: compare.from === compare.to,
+      web_url: `${this.url}/${project.path}/-/compare/${compare.from}...${compare.to}`,
     };
   }
 

@@ -1,3 +1,4 @@
+import type { BareRepository } from './gitlab-stand-in-repository';
 import type { DiffHunk, DiffLine } from './unified-diff';
 
 /* The stand-in's vocabulary: what tests seed, and the records it keeps. */
@@ -18,7 +19,7 @@ export interface ProjectSeed {
   /** Defaults to `private`, where only members see the project, as on GitLab. */
   visibility?: Visibility;
   defaultBranch?: string;
-  /** Content of the default branch. */
+  /** Content of the default branch: one commit, the repository's first. */
   files?: Files;
 }
 
@@ -32,6 +33,7 @@ export interface MemberSeed {
 export interface BranchSeed {
   project: string;
   name: string;
+  /** The whole tree of the branch's one commit on top of the default branch. */
   files: Files;
 }
 
@@ -56,6 +58,12 @@ export interface MergeRequestSeed {
   generated?: string[];
 }
 
+/** How GitLab renders a merge request's file diffs beyond what the repository says. */
+export type DiffOptions = Pick<
+  MergeRequestSeed,
+  'renames' | 'collapsed' | 'tooLarge' | 'generated'
+>;
+
 export interface JobSeed {
   project: string;
   pipeline: number;
@@ -72,9 +80,12 @@ export interface JobSeed {
 export interface PipelineSeed {
   project: string;
   id?: number;
+  /** A branch or tag; defaults to the default branch. */
   ref?: string;
+  /** A commit of the repository (sha or any revision); defaults to the head of `ref`. */
   sha?: string;
-  status: string;
+  /** Defaults to what the jobs add up to: `failed` when a job that may not fail failed. */
+  status?: string;
   source?: string;
   user?: string;
   jobs?: Omit<JobSeed, 'project' | 'pipeline'>[];
@@ -98,12 +109,18 @@ export interface UserRecord {
   token: string;
 }
 
+/** A commit as the repository has it. */
 export interface CommitRecord {
   sha: string;
   title: string;
-  files: Map<string, string>;
+  message: string;
   parentIds: string[];
-  createdAt: string;
+  authorName: string;
+  authorEmail: string;
+  authoredDate: string;
+  committerName: string;
+  committerEmail: string;
+  committedDate: string;
 }
 
 export interface FileDiffRecord {
@@ -168,9 +185,15 @@ export interface MergeRequestRecord {
   sourceBranch: string;
   targetBranch: string;
   createdAt: string;
+  removeSourceBranch: boolean;
   versions: VersionRecord[];
   discussions: DiscussionRecord[];
-  seed: MergeRequestSeed;
+  diffOptions: DiffOptions;
+  /**
+   * Seeded merge requests keep the base and start they were seeded with; the others, like
+   * GitLab's, take them from the repository (merge base and target head) at every push.
+   */
+  seeded: boolean;
 }
 
 export interface IssueRecord {
@@ -214,8 +237,8 @@ export interface ProjectRecord {
   path: string;
   visibility: Visibility;
   defaultBranch: string;
-  commits: Map<string, CommitRecord>;
-  branches: Map<string, string>;
+  /** The project's bare git repository: branches and commits live there. */
+  repository: BareRepository;
   mergeRequests: Map<number, MergeRequestRecord>;
   issues: Map<number, IssueRecord>;
   pipelines: Map<number, PipelineRecord>;

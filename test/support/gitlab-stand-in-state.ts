@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
-import { fileDiffs } from './gitlab-stand-in-diffs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MergeRequestStore } from './gitlab-stand-in-merge-requests';
+import { BareRepository, isolatedGitEnv } from './gitlab-stand-in-repository';
 import type {
   BranchSeed,
-  CommitRecord,
   DiscussionRecord,
-  Files,
   IssueRecord,
   IssueSeed,
   JobRecord,
   JobSeed,
   MemberSeed,
-  MergeRequestRecord,
-  MergeRequestSeed,
   NoteRecord,
   PipelineRecord,
   PipelineSeed,
@@ -20,7 +20,6 @@ import type {
   ProjectSeed,
   UserRecord,
   UserSeed,
-  VersionRecord,
 } from './gitlab-stand-in-model';
 
 /** Everything the stand-in GitLab knows. Seeding methods throw plain Errors on test mistakes. */
@@ -29,12 +28,34 @@ export class GitLabState {
   readonly projects: ProjectRecord[] = [];
   private readonly memberships: MemberSeed[] = [];
   private readonly ids = new Map<string, number>();
+  /** Where the bare repositories live: `<root>/<project path>.git`, as GIT_PROJECT_ROOT wants. */
+  readonly repositoryRoot: string;
+  /** The environment every git process of the stand-in runs with. */
+  readonly gitEnv: NodeJS.ProcessEnv;
+  readonly mergeRequests = new MergeRequestStore(this);
+  private readonly tempDir: string;
   private clock = Date.parse('2024-05-01T10:00:00Z');
 
-  /** A rising timestamp, one minute per event, so answers are deterministic. */
+  constructor() {
+    this.tempDir = mkdtempSync(join(tmpdir(), 'tandem-gitlab-'));
+    this.repositoryRoot = join(this.tempDir, 'repositories');
+    this.gitEnv = isolatedGitEnv(join(this.tempDir, 'home'));
+  }
+
+  /** Removes the repositories. */
+  dispose(): void {
+    rmSync(this.tempDir, { recursive: true, force: true });
+  }
+
+  /** A rising timestamp, one minute per event, so answers (and commit shas) are deterministic. */
   now(): string {
     this.clock += 60_000;
     return new Date(this.clock).toISOString();
+  }
+
+  /** `now()` in seconds since the epoch, for commits. */
+  tick(): number {
+    return Date.parse(this.now()) / 1000;
   }
 
   nextId(sequence: string, start = 1): number {
@@ -66,21 +87,30 @@ export class GitLabState {
 
   addProject(seed: ProjectSeed): ProjectRecord {
     if (this.findProject(seed.path)) throw new Error(`project ${seed.path} already exists`);
+    const defaultBranch = seed.defaultBranch ?? 'main';
+    const dir = join(this.repositoryRoot, `${seed.path}.git`);
+    mkdirSync(dir, { recursive: true });
     const project: ProjectRecord = {
       id: this.nextId('project'),
       path: seed.path,
       visibility: seed.visibility ?? 'private',
-      defaultBranch: seed.defaultBranch ?? 'main',
-      commits: new Map(),
-      branches: new Map(),
+      defaultBranch,
+      repository: BareRepository.create(dir, defaultBranch, this.gitEnv),
       mergeRequests: new Map(),
       issues: new Map(),
       pipelines: new Map(),
       jobs: new Map(),
     };
     this.projects.push(project);
-    const sha = this.commit(project, seed.files ?? {}, [], 'Initial commit');
-    project.branches.set(project.defaultBranch, sha);
+    project.repository.write([
+      {
+        ref: `refs/heads/${defaultBranch}`,
+        files: seed.files ?? {},
+        message: 'Initial commit',
+        parents: [],
+        time: this.tick(),
+      },
+    ]);
     return project;
   }
 
@@ -120,94 +150,39 @@ export class GitLabState {
     return Math.max(0, ...direct.map((m) => m.level));
   }
 
-  commit(project: ProjectRecord, files: Files, parentIds: string[], title: string): string {
-    const n = this.nextId('commit');
-    const sha = createHash('sha1').update(`${project.path}\0${n}\0${title}`).digest('hex');
-    const createdAt = this.now();
-    project.commits.set(sha, {
-      sha,
-      title,
-      files: new Map(Object.entries(files)),
-      parentIds,
-      createdAt,
-    });
-    return sha;
-  }
-
-  /** A commit by sha, or the head of a branch. */
-  resolveRef(project: ProjectRecord, ref: string): CommitRecord | undefined {
-    return project.commits.get(project.branches.get(ref) ?? ref);
-  }
-
   addBranch(seed: BranchSeed): { name: string; sha: string } {
-    const project = this.project(seed.project);
-    const parent = project.branches.get(project.defaultBranch);
-    const sha = this.commit(project, seed.files, parent ? [parent] : [], `Update ${seed.name}`);
-    project.branches.set(seed.name, sha);
+    const { repository, defaultBranch } = this.project(seed.project);
+    const parent = repository.branchHead(defaultBranch);
+    const [sha] = repository.write([
+      {
+        ref: `refs/heads/${seed.name}`,
+        files: seed.files,
+        message: `Update ${seed.name}`,
+        parents: parent ? [parent] : [],
+        time: this.tick(),
+      },
+    ]);
     return { name: seed.name, sha };
-  }
-
-  addMergeRequest(seed: MergeRequestSeed): MergeRequestRecord {
-    const project = this.project(seed.project);
-    const iid = seed.iid ?? this.nextId(`mr:${project.id}`);
-    if (project.mergeRequests.has(iid)) throw new Error(`${seed.project}!${iid} already exists`);
-    const baseSha = this.commit(project, seed.base, [], 'Merge base');
-    const startSha = this.commit(project, seed.base, [baseSha], 'Target branch head');
-    const sourceBranch = seed.sourceBranch ?? `feature-${iid}`;
-    const targetBranch = seed.targetBranch ?? project.defaultBranch;
-    const mr: MergeRequestRecord = {
-      id: this.nextId('mr', 1000),
-      iid,
-      title: seed.title,
-      description: seed.description ?? '',
-      state: seed.state ?? 'opened',
-      authorId: this.user(seed.author).id,
-      sourceBranch,
-      targetBranch,
-      createdAt: this.now(),
-      versions: [],
-      discussions: [],
-      seed,
-    };
-    project.mergeRequests.set(iid, mr);
-    project.branches.set(targetBranch, startSha);
-    this.pushVersion(project, mr, seed.head, baseSha, startSha);
-    return mr;
-  }
-
-  /** A new push to the source branch: a new head commit and a new diff version. */
-  pushVersion(
-    project: ProjectRecord,
-    mr: MergeRequestRecord,
-    head: Files,
-    baseSha = mr.versions[0].baseSha,
-    startSha = mr.versions[0].startSha,
-  ): VersionRecord {
-    const parent = mr.versions[mr.versions.length - 1]?.headSha ?? startSha;
-    const headSha = this.commit(project, head, [parent], mr.title);
-    const base = project.commits.get(baseSha)?.files ?? new Map<string, string>();
-    const version: VersionRecord = {
-      id: this.nextId('version', 500),
-      baseSha,
-      startSha,
-      headSha,
-      createdAt: this.now(),
-      diffs: fileDiffs(base, new Map(Object.entries(head)), mr.seed),
-    };
-    mr.versions.push(version);
-    project.branches.set(mr.sourceBranch, headSha);
-    return version;
   }
 
   addPipeline(seed: PipelineSeed): PipelineRecord {
     const project = this.project(seed.project);
-    const ref = seed.ref ?? project.defaultBranch;
+    const { repository } = project;
+    const sha = repository.resolve(seed.sha ?? seed.ref ?? project.defaultBranch);
+    if (!sha) {
+      throw new Error(
+        `${seed.project} has no commit ${seed.sha ?? seed.ref}: seed it first (addBranch, addMergeRequest) or push it`,
+      );
+    }
+    // A pipeline for a commit runs for a branch that has it at its head, as after a push.
+    const headOf = [...repository.branches()].find(([, head]) => head === sha)?.[0];
+    const ref = seed.ref ?? headOf ?? project.defaultBranch;
     const pipeline: PipelineRecord = {
       id: seed.id ?? this.nextId('pipeline', 9000),
       iid: this.nextId(`pipeline:${project.id}`),
       ref,
-      sha: seed.sha ?? project.branches.get(ref) ?? '0'.repeat(40),
-      status: seed.status,
+      sha,
+      status: seed.status ?? pipelineStatus(seed.jobs ?? []),
       source: seed.source ?? 'push',
       userId: seed.user ? this.user(seed.user).id : undefined,
       createdAt: this.now(),
@@ -282,4 +257,11 @@ export class GitLabState {
     noteable.discussions.push(discussion);
     return discussion;
   }
+}
+
+/** The status GitLab gives a pipeline whose jobs all finished. */
+function pipelineStatus(jobs: NonNullable<PipelineSeed['jobs']>): string {
+  const latest = jobs.filter((j) => !j.retried);
+  const failed = latest.some((j) => j.status === 'failed' && !j.allowFailure);
+  return failed ? 'failed' : 'success';
 }

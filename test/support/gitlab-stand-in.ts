@@ -1,8 +1,9 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError, paginate, queryParams, readBody, send, type Reply } from './http-wire';
+import { InjectedFailures, type InjectedFailure } from './gitlab-stand-in-failures';
+import { GitHttpService, type PushRecord } from './gitlab-stand-in-git-http';
 import { GitLabJson } from './gitlab-stand-in-json';
-import { gitlabRoutes, matchRoute, type PostedEvent, type Route } from './gitlab-stand-in-routes';
 import type {
   Files,
   IssueSeed,
@@ -10,13 +11,26 @@ import type {
   MemberSeed,
   MergeRequestSeed,
   PipelineSeed,
-  PositionRecord,
   ProjectSeed,
   UserRecord,
   UserSeed,
 } from './gitlab-stand-in-model';
+import {
+  createdMergeRequest,
+  mergeRequestRefs,
+  postedDiscussions,
+  postedNotes,
+  type CreatedMergeRequest,
+  type DiffFileLines,
+  type PostedDiscussion,
+  type PostedFilter,
+  type PostedNote,
+  type RecordedRequest,
+  type SeededMergeRequest,
+} from './gitlab-stand-in-readback';
+import { matchRoute, type PostedEvent, type Route } from './gitlab-stand-in-route';
+import { gitlabRoutes } from './gitlab-stand-in-routes';
 import { GitLabState } from './gitlab-stand-in-state';
-import type { DiffLine } from './unified-diff';
 
 export type {
   Files,
@@ -28,6 +42,17 @@ export type {
   ProjectSeed,
   UserSeed,
 } from './gitlab-stand-in-model';
+export type { InjectedFailure } from './gitlab-stand-in-failures';
+export type { PushRecord } from './gitlab-stand-in-git-http';
+export type { RefUpdate } from './gitlab-stand-in-repository';
+export type {
+  CreatedMergeRequest,
+  DiffFileLines,
+  PostedDiscussion,
+  PostedNote,
+  RecordedRequest,
+  SeededMergeRequest,
+} from './gitlab-stand-in-readback';
 
 export interface StandInOptions {
   /** Page size when a request gives no `per_page`; GitLab's is 20. */
@@ -36,70 +61,10 @@ export interface StandInOptions {
   maxPerPage?: number;
 }
 
-/** Makes the next matching requests fail, e.g. to prove retries and error messages. */
-export interface InjectedFailure {
-  method?: string;
-  /**
-   * A string matches the API path exactly, decoded (`/projects/group/app/merge_requests/7`) or
-   * raw (`/projects/group%2Fapp/merge_requests/7`); a RegExp is tested against the decoded path.
-   */
-  path: string | RegExp;
-  status: number;
-  /** How many requests fail; 1 unless given. */
-  times?: number;
-  /** Seconds, sent as `Retry-After`. */
-  retryAfter?: number;
-  message?: string;
-}
-
-export interface RecordedRequest {
-  method: string;
-  /** Raw path as sent, e.g. `/api/v4/projects/group%2Fapp/merge_requests/7`. */
-  path: string;
-  query: Record<string, string>;
-  status: number;
-  /** The authenticated user, when the token was valid. */
-  username?: string;
-}
-
-export interface PostedDiscussion {
-  project: string;
-  iid: number;
-  discussionId: string;
-  noteId: number;
-  body: string;
-  author: string;
-  /** Where GitLab placed the comment, including the diff line it resolved to. */
-  position?: PositionRecord;
-}
-
-export interface PostedNote {
-  noteable: 'merge_request' | 'issue';
-  project: string;
-  iid: number;
-  noteId: number;
-  body: string;
-  author: string;
-}
-
-export interface SeededMergeRequest {
-  iid: number;
-  webUrl: string;
-  baseSha: string;
-  startSha: string;
-  headSha: string;
-}
-
-/** One file of a merge request's latest diff, line by line, for choosing comment positions. */
-export interface DiffFileLines {
-  oldPath: string;
-  newPath: string;
-  lines: DiffLine[];
-}
-
 /**
- * A GitLab REST v4 server on 127.0.0.1 for tests: real HTTP, real pagination headers, real
- * diffs computed from seeded file contents, and GitLab's own validation of comment positions.
+ * A GitLab on 127.0.0.1 for tests: REST v4 with real pagination headers and GitLab's own
+ * validation of comment positions, and git over smart HTTP. Every project has a real bare
+ * repository; branches, commits and diffs come from it, and pushes show up in the API.
  */
 export class GitLabStandIn {
   readonly requests: RecordedRequest[] = [];
@@ -108,8 +73,9 @@ export class GitLabStandIn {
   private readonly state = new GitLabState();
   private readonly json: GitLabJson;
   private readonly routes: Route[];
-  private readonly failures: (InjectedFailure & { remaining: number })[] = [];
+  private readonly failures = new InjectedFailures();
   private readonly posted: PostedEvent[] = [];
+  private readonly git: GitHttpService;
 
   private constructor(
     private readonly server: Server,
@@ -117,6 +83,7 @@ export class GitLabStandIn {
     private readonly options: Required<StandInOptions>,
   ) {
     this.json = new GitLabJson(url, this.state);
+    this.git = new GitHttpService(this.state, this.errors);
     this.routes = gitlabRoutes({
       state: this.state,
       json: this.json,
@@ -136,7 +103,7 @@ export class GitLabStandIn {
       maxPerPage: options.maxPerPage ?? 100,
     });
     server.on('request', (request, response) => {
-      void standIn.answer(request).then((reply) => send(response, reply));
+      void standIn.answer(request, response);
     });
     return standIn;
   }
@@ -144,6 +111,7 @@ export class GitLabStandIn {
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.state.dispose();
   }
 
   addUser(seed: UserSeed): { id: number; username: string; token: string } {
@@ -160,20 +128,22 @@ export class GitLabStandIn {
     this.state.addMember(seed);
   }
 
+  /** A branch off the default branch whose one commit has exactly `files`. */
   addBranch(seed: { project: string; name: string; files: Files }): { name: string; sha: string } {
     return this.state.addBranch(seed);
   }
 
   addMergeRequest(seed: MergeRequestSeed): SeededMergeRequest {
-    const mr = this.state.addMergeRequest(seed);
-    return this.mergeRequestRefs(seed.project, mr.iid);
+    const mr = this.state.mergeRequests.seed(seed);
+    return mergeRequestRefs(this.url, this.state.project(seed.project), mr);
   }
 
   /** A new push to the merge request's source branch, making a new latest diff version. */
   pushToMergeRequest(project: string, iid: number, head: Files): SeededMergeRequest {
     const record = this.state.project(project);
-    this.state.pushVersion(record, this.mergeRequest(project, iid), head);
-    return this.mergeRequestRefs(project, iid);
+    const mr = this.mergeRequest(project, iid);
+    this.state.mergeRequests.pushFiles(record, mr, head);
+    return mergeRequestRefs(this.url, record, mr);
   }
 
   addPipeline(seed: PipelineSeed): { id: number; webUrl: string; jobIds: number[] } {
@@ -200,12 +170,51 @@ export class GitLabStandIn {
   }
 
   failNext(failure: InjectedFailure): void {
-    this.failures.push({ ...failure, remaining: failure.times ?? 1 });
+    this.failures.add(failure);
   }
 
   /** Forgets injected failures that have not fired yet. */
   clearFailures(): void {
-    this.failures.length = 0;
+    this.failures.clear();
+  }
+
+  /** What `git clone` takes: `http://127.0.0.1:<port>/<project>.git`. */
+  gitUrl(project: string): string {
+    return `${this.url}/${this.state.project(project).path}.git`;
+  }
+
+  /** Pushes the stand-in accepted over git HTTP, oldest first. */
+  get pushes(): readonly PushRecord[] {
+    return this.git.pushes;
+  }
+
+  /** The branch's head commit in the project's repository, or undefined when there is none. */
+  branchHead(project: string, branch: string): string | undefined {
+    return this.state.project(project).repository.branchHead(branch);
+  }
+
+  /** What the commit changed against its first parent, as `git show` prints the patch. */
+  commitDiff(project: string, sha: string): string {
+    return this.state.project(project).repository.patch(sha);
+  }
+
+  /** A file's content at a revision (branch, sha), or undefined when it has no such file. */
+  fileAt(project: string, revision: string, path: string): string | undefined {
+    const { repository } = this.state.project(project);
+    const sha = repository.resolve(revision);
+    return sha === undefined ? undefined : repository.files(sha).get(path);
+  }
+
+  /** Merge requests opened through the API (not seeded), oldest first. */
+  createdMergeRequests(filter: { project?: string } = {}): CreatedMergeRequest[] {
+    const projects = this.state.projects.filter(
+      (p) => filter.project === undefined || p.path === filter.project,
+    );
+    return projects
+      .flatMap((project) => [...project.mergeRequests.values()].map((mr) => ({ project, mr })))
+      .filter(({ mr }) => !mr.seeded)
+      .sort((a, b) => a.mr.id - b.mr.id)
+      .map(({ project, mr }) => createdMergeRequest(this.url, project, mr, this.state.users));
   }
 
   /** The latest version's diff, line by line. */
@@ -219,42 +228,16 @@ export class GitLabStandIn {
   }
 
   /** Discussions created through the API, oldest first. */
-  discussions(filter: { project?: string; iid?: number } = {}): PostedDiscussion[] {
-    return this.postedOf('discussion', filter).map((event) => {
-      const note = event.discussion.notes[0];
-      return {
-        project: event.project,
-        iid: event.iid,
-        discussionId: event.discussion.id,
-        noteId: note.id,
-        body: note.body,
-        author: this.username(note.authorId),
-        position: event.position,
-      };
-    });
+  discussions(filter: PostedFilter = {}): PostedDiscussion[] {
+    return postedDiscussions(this.posted, this.state.users, filter);
   }
 
   /** Lone notes (not discussions) created through the API on merge requests and issues, oldest first. */
-  notes(
-    filter: { project?: string; iid?: number; noteable?: PostedNote['noteable'] } = {},
-  ): PostedNote[] {
-    return this.postedOf('note', filter)
-      .filter((event) => !filter.noteable || event.noteable === filter.noteable)
-      .map((event) => {
-        const note = event.discussion.notes[0];
-        const { noteable, project, iid } = event;
-        return {
-          noteable,
-          project,
-          iid,
-          noteId: note.id,
-          body: note.body,
-          author: this.username(note.authorId),
-        };
-      });
+  notes(filter: PostedFilter & { noteable?: PostedNote['noteable'] } = {}): PostedNote[] {
+    return postedNotes(this.posted, this.state.users, filter);
   }
 
-  private async answer(request: IncomingMessage): Promise<Reply> {
+  private async answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', this.url);
     const method = request.method ?? 'GET';
     const entry: RecordedRequest = {
@@ -264,6 +247,25 @@ export class GitLabStandIn {
       status: 0,
     };
     this.requests.push(entry);
+    if (GitHttpService.matches(url.pathname)) {
+      try {
+        Object.assign(entry, await this.git.serve(request, response, url));
+      } catch (error) {
+        entry.status = this.internalError(error).status;
+        if (!response.headersSent) response.writeHead(entry.status);
+        response.end();
+      }
+      return;
+    }
+    send(response, await this.answerApi(request, method, url, entry));
+  }
+
+  private async answerApi(
+    request: IncomingMessage,
+    method: string,
+    url: URL,
+    entry: RecordedRequest,
+  ): Promise<Reply> {
     let reply: Reply;
     try {
       reply = await this.route(request, method, url, entry);
@@ -283,7 +285,7 @@ export class GitLabStandIn {
     const rawPath = url.pathname.startsWith('/api/v4/')
       ? url.pathname.slice('/api/v4'.length)
       : undefined;
-    const failure = rawPath !== undefined && this.takeFailure(method, rawPath);
+    const failure = rawPath !== undefined && this.failures.take(method, rawPath);
     if (failure) return failure;
     if (rawPath === undefined) throw new HttpError(404, '404 Not Found', 'error');
     const user = this.authenticate(request);
@@ -308,27 +310,6 @@ export class GitLabStandIn {
     return user;
   }
 
-  private takeFailure(method: string, rawPath: string): Reply | undefined {
-    const decoded = rawPath.split('/').map(safeDecode).join('/');
-    const failure = this.failures.find(
-      (f) =>
-        f.remaining > 0 &&
-        (!f.method || f.method.toUpperCase() === method) &&
-        (typeof f.path === 'string'
-          ? f.path === decoded || f.path === rawPath
-          : f.path.test(decoded)),
-    );
-    if (!failure) return undefined;
-    failure.remaining -= 1;
-    const headers: Record<string, string> =
-      failure.retryAfter === undefined ? {} : { 'retry-after': String(failure.retryAfter) };
-    const message =
-      failure.message ?? `${failure.status} ${STATUS_CODES[failure.status] ?? 'Error'}`;
-    // Rack::Attack, which throttles GitLab, answers 429 in plain text.
-    if (failure.status === 429) return { status: 429, text: 'Retry later\n', headers };
-    return { status: failure.status, json: { message }, headers };
-  }
-
   private internalError(error: unknown): Reply {
     this.errors.push(error instanceof Error ? error : new Error(String(error)));
     return { status: 500, json: { message: '500 Internal Server Error' } };
@@ -338,39 +319,5 @@ export class GitLabStandIn {
     const mr = this.state.project(project).mergeRequests.get(iid);
     if (!mr) throw new Error(`unknown merge request ${project}!${iid}`);
     return mr;
-  }
-
-  private mergeRequestRefs(project: string, iid: number): SeededMergeRequest {
-    const latest = this.mergeRequest(project, iid).versions.at(-1);
-    if (!latest) throw new Error(`${project}!${iid} has no diff version`);
-    const { baseSha, startSha, headSha } = latest;
-    return {
-      iid,
-      webUrl: `${this.url}/${project}/-/merge_requests/${iid}`,
-      baseSha,
-      startSha,
-      headSha,
-    };
-  }
-
-  private postedOf(kind: PostedEvent['kind'], filter: { project?: string; iid?: number }) {
-    return this.posted.filter(
-      (e) =>
-        e.kind === kind &&
-        (filter.project === undefined || e.project === filter.project) &&
-        (filter.iid === undefined || e.iid === filter.iid),
-    );
-  }
-
-  private username(id: number): string {
-    return this.state.users.find((u) => u.id === id)?.username ?? '';
-  }
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
   }
 }
