@@ -165,6 +165,29 @@ export async function remoteBranchHead(
   return line ? line.split('\t')[0] : null;
 }
 
+/**
+ * Makes `revision` (a pipeline's commit) available in the person's repository, fetched from
+ * GitLab into a ref of tandem's own (`refs/tandem/…`): objects and one ref are added, the working
+ * tree, index and branches are untouched. A revision already there is not fetched again.
+ */
+export async function ensureRevision(
+  options: GitRemote & { repo: string; revision: string; ref?: string },
+): Promise<void> {
+  const present = await git(options.repo, ['cat-file', '-e', `${options.revision}^{commit}`]).then(
+    () => true,
+    () => false,
+  );
+  if (present) return;
+  const into = `refs/tandem/fetched/${options.revision}`;
+  const source = options.ref ?? options.revision;
+  await remoteGit(
+    options.repo,
+    ['fetch', '--no-tags', options.remoteUrl, `+${source}:${into}`],
+    options,
+    `fetch ${source}`,
+  );
+}
+
 async function checkBranchName(worktree: string, branch: string): Promise<void> {
   try {
     await git(worktree, ['check-ref-format', `refs/heads/${branch}`]);

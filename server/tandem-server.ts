@@ -10,7 +10,7 @@ import type { FlowApprovalContext } from './chat/flow-recommendation';
 import { type ChatModel, ModelError } from './chat/model';
 import { OpenAIChatModel } from './chat/openai-model';
 import type { TandemConfig } from './config';
-import type { Forge } from './forge/forge';
+import type { FlowForge } from './forge/forge';
 import { ForgeError } from './forge/forge';
 import { GitLabForge } from './forge/gitlab-forge';
 import { accessProblem } from './flows/flow-access';
@@ -69,7 +69,7 @@ export interface TandemServerOptions {
   env: NodeJS.ProcessEnv;
   /** Test seams: swap the model or the forge for another implementation. */
   createModel?: (config: TandemConfig) => ChatModel;
-  createForge?: (config: TandemConfig, workspaceFolder?: string) => Forge;
+  createForge?: (config: TandemConfig, workspaceFolder?: string) => FlowForge;
   createSandboxProvider?: (config: () => TandemConfig['sandbox']) => SandboxProvider;
   /** The flows this server runs; the built-in registry unless given. */
   flows?: FlowRegistry;
@@ -90,7 +90,7 @@ export class TandemServer {
 
   private config: TandemConfig;
   private model?: ChatModel;
-  private forge?: Forge;
+  private forge?: FlowForge;
   private workspaceFolder?: string;
   private clientCapabilities: ClientTandemCapabilities | undefined;
   private readonly approvals: ApprovalStore;
@@ -271,7 +271,7 @@ export class TandemServer {
     return this.model;
   }
 
-  private getForge(): Forge {
+  private getForge(): FlowForge {
     if (!this.forge) {
       const { gitlab } = this.config;
       if (!gitlab.token) {

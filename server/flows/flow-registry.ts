@@ -1,16 +1,16 @@
 import type { FlowId } from '../protocol';
 import { codeReviewFlow } from './code-review/code-review-flow';
+import { fixPipelineFlow } from './fix-pipeline/fix-pipeline-flow';
 import type { Flow } from './flow';
 
 /**
- * The flows this build can run. Fix Pipeline and Implement Issue need the dev-container sandbox
- * and join the registry with it; until then the chat does not recommend them and
- * `tandem/flow/start` says they are not available.
+ * The flows this build can run. A flow not here is not recommended by the chat, and
+ * `tandem/flow/start` says it is not available.
  */
 export class FlowRegistry {
   private readonly flows = new Map<FlowId, Flow>();
 
-  constructor(flows: readonly Flow[] = [codeReviewFlow]) {
+  constructor(flows: readonly Flow[] = [codeReviewFlow, fixPipelineFlow]) {
     for (const flow of flows) this.flows.set(flow.id, flow);
   }
 

@@ -1,6 +1,6 @@
 import type { ChatModel, ModelUsage } from '../chat/model';
 import type { TandemConfig } from '../config';
-import type { Forge, ResolvedReference } from '../forge/forge';
+import type { FlowForge, ResolvedReference } from '../forge/forge';
 import type { Logger } from '../logger';
 import type { FlowId, ReferenceKind, ResultLink } from '../protocol';
 import type { Sandbox } from '../../sandbox/sandbox';
@@ -11,7 +11,7 @@ export interface FlowContext {
   readonly sessionId: string;
   readonly reference: ResolvedReference;
   readonly signal: AbortSignal;
-  readonly forge: Forge;
+  readonly forge: FlowForge;
   readonly model: ChatModel;
   readonly config: TandemConfig;
   readonly logger: Logger;
@@ -29,7 +29,12 @@ export interface FlowContext {
    * The session's sandbox: a worktree of the workspace on the session's branch in a dev
    * container, prepared on first use and disposed when the session ends.
    */
-  sandbox(options?: { ref?: string }): Promise<Sandbox>;
+  sandbox(options?: {
+    /** Commit or branch the worktree starts from; default the workspace's HEAD. */
+    ref?: string;
+    /** Fetch `ref` from this GitLab repository first when the workspace lacks it. */
+    fetchFrom?: string;
+  }): Promise<Sandbox>;
   /**
    * Asks whether a command may run: policy first, else the person (the session shows
    * `awaiting_approval` meanwhile). A refusal carries the reason and the person's feedback.

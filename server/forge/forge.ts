@@ -1,3 +1,4 @@
+import type { IssueInfo, IssueNote, JobInfo, PipelineInfo } from './gitlab-records';
 import type { ReferenceKind } from '../protocol';
 
 /** GitLab access levels (REST v4 `access_level`). */
@@ -156,3 +157,19 @@ export class ForgeError extends Error {
     this.name = 'ForgeError';
   }
 }
+
+/** Reading pipelines and issues, for Fix Pipeline and Implement Issue. */
+export interface WorkItemReader {
+  getPipeline(projectPath: string, pipelineId: number): Promise<PipelineInfo>;
+  getPipelineJobs(
+    projectPath: string,
+    pipelineId: number,
+    options?: { failedOnly?: boolean },
+  ): Promise<JobInfo[]>;
+  getJobTrace(projectPath: string, jobId: number): Promise<string>;
+  getIssue(projectPath: string, iid: number): Promise<IssueInfo>;
+  getIssueNotes(projectPath: string, iid: number): Promise<IssueNote[]>;
+}
+
+/** Everything flows use of the code host. */
+export type FlowForge = Forge & MergeRequestWriter & WorkItemReader;

@@ -1,6 +1,6 @@
 import type { ChatModel, ModelUsage } from '../chat/model';
 import type { TandemConfig } from '../config';
-import type { Forge, ResolvedReference } from '../forge/forge';
+import type { FlowForge, ResolvedReference } from '../forge/forge';
 import { FlowError, type Flow, type FlowContext, type FlowResult } from '../flows/flow';
 import type { FlowRegistry } from '../flows/flow-registry';
 import type { Logger } from '../logger';
@@ -9,6 +9,7 @@ import type { TelemetryStore } from '../telemetry/telemetry-store';
 import type { SessionStore } from './session-store';
 import type { CommandGate } from '../../sandbox/policy/command-gate';
 import type { Sandbox, SandboxProvider } from '../../sandbox/sandbox';
+import { ensureRevision } from '../../sandbox/git';
 
 /** A progress bar in the editor (LSP work-done progress), or nothing when the client has none. */
 export interface ProgressHandle {
@@ -27,7 +28,7 @@ export interface SessionServiceDeps {
   beginProgress(title: string): ProgressHandle;
   /** The world as configured when a session starts running; forge and model may throw. */
   config(): TandemConfig;
-  forge(): Forge;
+  forge(): FlowForge;
   model(): ChatModel;
   /** Where sessions' sandboxes come from; throws with what to do when none can be made. */
   sandboxes(): SandboxProvider;
@@ -168,22 +169,38 @@ export class SessionService {
       );
   }
 
-  private prepareSandbox(id: string, progress: ProgressHandle, ref?: string): Promise<Sandbox> {
+  private prepareSandbox(
+    id: string,
+    progress: ProgressHandle,
+    options: { ref?: string; fetchFrom?: string } = {},
+  ): Promise<Sandbox> {
+    const { ref, fetchFrom } = options;
     let prepared = this.sandboxes.get(id);
     if (!prepared) {
       const snapshot = this.deps.store.snapshot(id);
       const workspaceFolder = this.deps.workspaceFolder();
+      const fetched =
+        workspaceFolder && ref && fetchFrom
+          ? ensureRevision({
+              repo: workspaceFolder,
+              revision: ref,
+              remoteUrl: fetchFrom,
+              token: this.deps.config().gitlab.token,
+            })
+          : Promise.resolve();
       prepared = workspaceFolder
-        ? this.deps.sandboxes().prepare({
-            sessionId: id,
-            flow: snapshot.flow,
-            workspaceFolder,
-            ref,
-            onProgress: (message) => {
-              progress.report(message);
-              if (this.deps.store.isActive(id)) this.deps.store.event(id, 'sandbox', message);
-            },
-          })
+        ? fetched.then(() =>
+            this.deps.sandboxes().prepare({
+              sessionId: id,
+              flow: snapshot.flow,
+              workspaceFolder,
+              ref,
+              onProgress: (message) => {
+                progress.report(message);
+                if (this.deps.store.isActive(id)) this.deps.store.event(id, 'sandbox', message);
+              },
+            }),
+          )
         : Promise.reject(
             new FlowError(
               'No workspace folder is open: flows work on a git worktree of the project, so open its folder in the editor.',
@@ -267,7 +284,7 @@ export class SessionService {
         if (store.isActive(id)) store.event(id, type, message, data);
       },
       sandbox: (options) =>
-        this.prepareSandbox(id, progress, options?.ref).then((s) => timedSandbox(s, store, id)),
+        this.prepareSandbox(id, progress, options).then((s) => timedSandbox(s, store, id)),
       timing: (timing) => store.addTiming(id, timing),
       checkBudget: () => this.checkBudget(id),
       authorizeCommand: (command, cwd) => this.authorizeCommand(id, signal, command, cwd),

@@ -234,11 +234,19 @@ describe('Code Review flow end to end (GitLab stand-in, real server)', function 
     );
     await assert.rejects(
       client.request('tandem/flow/start', {
+        flow: 'implement_issue',
+        reference: 'group/app#1',
+        trigger: 'ui',
+      }),
+      /not available/,
+    );
+    await assert.rejects(
+      client.request('tandem/flow/start', {
         flow: 'fix_pipeline',
         reference: 'group/app!7',
         trigger: 'ui',
       }),
-      /not available/,
+      /merge request, but .*pipeline/i,
     );
   });
 

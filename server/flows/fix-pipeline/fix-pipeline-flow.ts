@@ -1,0 +1,184 @@
+import { agentTools, type ToolContext } from '../../../sandbox/tools';
+import type { Sandbox } from '../../../sandbox/sandbox';
+import type { ModelMessage } from '../../chat/model';
+import { runAgentStep } from '../../agent/agent-loop';
+import { AccessLevel } from '../../forge/forge';
+import type { JobInfo, PipelineInfo } from '../../forge/gitlab-records';
+import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
+import { publish } from '../publish';
+import type { JobDefinition } from './ci-config';
+import { type FailedJobContext, FIX_SYSTEM, FixReport, fixGoal, retryGoal } from './fix-prompt';
+import { cleanTrace } from './job-trace';
+import { jobDefinition, type JobRun, runJob } from './job-runs';
+
+/** Fix-and-verify rounds before the flow gives up. */
+const FIX_ATTEMPTS = 3;
+const TRACE_BUDGET = { maxLines: 150, maxChars: 8000 };
+
+/**
+ * Fix Pipeline: reads the failed jobs and their logs, reproduces them in the sandbox at the
+ * pipeline's commit, lets the agent fix the code, re-runs the jobs until they pass, then pushes
+ * the session's branch and opens a merge request (into the pipeline's branch, or into the
+ * source branch of the merge request the pipeline ran for, which also gets a note).
+ */
+export const fixPipelineFlow: Flow = {
+  id: 'fix_pipeline',
+  name: 'Fix Pipeline',
+  referenceKind: 'pipeline',
+  requiredAccess: AccessLevel.developer,
+  requiredAccessName: 'Developer',
+  recommendWhen: 'the person wants a failing pipeline or build fixed',
+  run: fixPipeline,
+};
+
+interface FailedJob {
+  job: JobInfo;
+  trace: string;
+}
+
+async function fixPipeline(ctx: FlowContext): Promise<FlowResult> {
+  const { projectPath, id } = ctx.reference;
+  const { pipeline, failed } = await ctx.step('fetch_pipeline', () => fetchFailure(ctx));
+  const sandbox = await ctx.step('prepare_sandbox', async () => {
+    const project = await ctx.forge.getProject(projectPath);
+    return ctx.sandbox({ ref: pipeline.sha, fetchFrom: project.httpUrlToRepo });
+  });
+  const definitions = await ctx.step('read_ci_config', () =>
+    Promise.all(failed.map((f) => jobDefinition(sandbox, f.job.name))),
+  );
+  const env = { sha: pipeline.sha, ref: pipeline.ref };
+  let jobs = await ctx.step('reproduce', () => runAll(ctx, sandbox, failed, definitions, env));
+  const pipelineLink = { label: `Pipeline #${id}`, url: pipeline.webUrl };
+  if (jobs.every((j) => j.reproduction?.exitCode === 0)) {
+    return {
+      summary: `The failed jobs (${jobs.map((j) => j.name).join(', ')}) pass in the sandbox at ${pipeline.sha.slice(0, 8)}: the failure does not come from the code (runner, network or a flaky test). Retry the pipeline; nothing was changed.`,
+      links: [pipelineLink],
+    };
+  }
+
+  const tools: ToolContext = {
+    sandbox,
+    signal: ctx.signal,
+    authorizeCommand: ctx.authorizeCommand,
+  };
+  let history: ModelMessage[] = [];
+  let report: FixReport | undefined;
+  for (let attempt = 1; attempt <= FIX_ATTEMPTS; attempt++) {
+    const goal = attempt === 1 ? fixGoal(pipeline, jobs) : retryGoal(jobs);
+    const outcome = await ctx.step('fix', () =>
+      runAgentStep(
+        ctx,
+        { name: 'fix', system: FIX_SYSTEM, goal, tools: agentTools, finish: REPORT_FIX },
+        tools,
+        history,
+      ),
+    );
+    history = outcome.messages;
+    report = outcome.answer;
+    if (!report.fixable) {
+      return { summary: `Not fixable in the code: ${report.explanation}`, links: [pipelineLink] };
+    }
+    jobs = await ctx.step('verify', () => runAll(ctx, sandbox, failed, definitions, env));
+    if (jobs.every((j) => j.reproduction?.exitCode === 0)) break;
+    if (attempt === FIX_ATTEMPTS) throw stillFailing(jobs);
+  }
+  return publishFix(ctx, sandbox, pipeline, report as FixReport, pipelineLink);
+}
+
+const REPORT_FIX = {
+  name: 'report_fix',
+  description: 'Report the fix (or that the failure is not in the code) when you are done.',
+  answer: FixReport,
+};
+
+async function fetchFailure(
+  ctx: FlowContext,
+): Promise<{ pipeline: PipelineInfo; failed: FailedJob[] }> {
+  const { projectPath, id } = ctx.reference;
+  const pipeline = await ctx.forge.getPipeline(projectPath, id);
+  const jobs = (await ctx.forge.getPipelineJobs(projectPath, id, { failedOnly: true })).filter(
+    (j) => !j.allowFailure,
+  );
+  if (jobs.length === 0) {
+    throw new FlowError(`Pipeline #${id} has no failed jobs to fix (it is ${pipeline.status}).`);
+  }
+  const traces = await Promise.all(jobs.map((j) => ctx.forge.getJobTrace(projectPath, j.id)));
+  const failed = jobs.map((job, i) => ({ job, trace: cleanTrace(traces[i], TRACE_BUDGET).text }));
+  ctx.event('pipeline', `Pipeline #${id} on ${pipeline.ref}: ${jobs.length} failed job(s)`, {
+    sha: pipeline.sha,
+    jobs: jobs.map((j) => ({ name: j.name, stage: j.stage, failureReason: j.failureReason })),
+  });
+  return { pipeline, failed };
+}
+
+async function runAll(
+  ctx: FlowContext,
+  sandbox: Sandbox,
+  failed: FailedJob[],
+  definitions: JobDefinition[],
+  env: { sha: string; ref: string },
+): Promise<FailedJobContext[]> {
+  const out: FailedJobContext[] = [];
+  for (let i = 0; i < failed.length; i++) {
+    const run = await runJob(ctx, sandbox, definitions[i], env);
+    out.push({
+      name: failed[i].job.name,
+      stage: failed[i].job.stage,
+      trace: failed[i].trace,
+      script: [...definitions[i].beforeScript, ...definitions[i].script].join('\n'),
+      reproduction: 'refused' in run ? undefined : (run as JobRun),
+    });
+  }
+  return out;
+}
+
+function stillFailing(jobs: FailedJobContext[]): FlowError {
+  const failing = jobs.find((j) => j.reproduction?.exitCode !== 0);
+  const output = failing?.reproduction?.output.slice(-2000) ?? '(the job was not run)';
+  return new FlowError(
+    `The fix did not make job "${failing?.name}" pass after ${FIX_ATTEMPTS} attempts; no merge request was opened. Last output:\n${output}`,
+  );
+}
+
+async function publishFix(
+  ctx: FlowContext,
+  sandbox: Sandbox,
+  pipeline: PipelineInfo,
+  report: FixReport,
+  pipelineLink: { label: string; url: string },
+): Promise<FlowResult> {
+  const { projectPath, id } = ctx.reference;
+  const forMergeRequest = /^refs\/merge-requests\/(\d+)\/head$/.exec(pipeline.ref);
+  const original = forMergeRequest
+    ? await ctx.forge.getMergeRequest(projectPath, Number(forMergeRequest[1]))
+    : undefined;
+  const targetBranch = original?.sourceBranch ?? pipeline.ref;
+  const title = report.commitTitle ?? `Fix pipeline #${id}`;
+  const published = await ctx.step('publish', () =>
+    publish(ctx, {
+      sandbox,
+      targetBranch,
+      commitMessage: `${title}\n\n${report.explanation}\n\nFixes pipeline #${id} (${pipeline.webUrl}).`,
+      title,
+      description: `${report.explanation}\n\nFixes [pipeline #${id}](${pipeline.webUrl}): the failed jobs pass in tandem's sandbox with this change.\n\n<sub>Opened by tandem (Fix Pipeline).</sub>`,
+    }),
+  );
+  if (original && published.created) {
+    await ctx.forge.createMergeRequestNote(
+      projectPath,
+      original.iid,
+      `Pipeline #${id} failed; tandem opened ${published.mergeRequest.webUrl} with a fix into \`${targetBranch}\`.`,
+    );
+  }
+  return {
+    summary: `Fixed pipeline #${id}: ${report.explanation.split('\n')[0]} Merge request !${published.mergeRequest.iid} targets ${targetBranch}.`,
+    links: [
+      { label: `Merge request !${published.mergeRequest.iid}`, url: published.mergeRequest.webUrl },
+      pipelineLink,
+      {
+        label: `Branch ${published.branch}`,
+        url: `${ctx.config.gitlab.url}/${projectPath}/-/tree/${published.branch}`,
+      },
+    ],
+  };
+}

@@ -1,0 +1,87 @@
+import { commitAll, pushBranch, remoteBranchHead } from '../../sandbox/git';
+import type { Sandbox } from '../../sandbox/sandbox';
+import type { FlowContext } from './flow';
+import { FlowError } from './flow';
+
+export interface PublishInput {
+  sandbox: Sandbox;
+  targetBranch: string;
+  commitMessage: string;
+  title: string;
+  description: string;
+}
+
+export interface Published {
+  mergeRequest: { iid: number; webUrl: string };
+  branch: string;
+  sha: string;
+  /** False when a re-run found the merge request this session had already opened. */
+  created: boolean;
+}
+
+/** Who tandem's commits are by; the person's name stays on the merge request they open. */
+const AUTHOR = { name: 'tandem', email: 'tandem@users.noreply.local' };
+
+/**
+ * Commits the worktree on the session's branch, pushes it from the host side with the person's
+ * token, and opens a merge request: each step first looks for what an earlier run of this
+ * session already did, so a re-run after a crash pushes nothing twice and opens no second
+ * merge request. Never pushes to the project's default branch.
+ */
+export async function publish(ctx: FlowContext, input: PublishInput): Promise<Published> {
+  const { projectPath } = ctx.reference;
+  const branch = input.sandbox.branch;
+  const project = await ctx.forge.getProject(projectPath);
+  if (branch === project.defaultBranch || branch === input.targetBranch) {
+    throw new FlowError(`Refusing to push to ${branch}: flows push only to their own branch.`);
+  }
+  assertSameHost(ctx, project.httpUrlToRepo);
+  const remote = {
+    remoteUrl: project.httpUrlToRepo,
+    token: ctx.config.gitlab.token,
+    signal: ctx.signal,
+  };
+
+  const commit = await commitAll(input.sandbox.worktree, input.commitMessage, AUTHOR);
+  ctx.event(
+    'commit',
+    commit.committed ? `Committed ${commit.sha.slice(0, 8)}` : 'Nothing new to commit',
+    commit,
+  );
+  const remoteHead = await remoteBranchHead({ ...remote, branch });
+  if (remoteHead !== commit.sha) {
+    const pushed = await pushBranch({ ...remote, worktree: input.sandbox.worktree, branch });
+    ctx.event('push', `Pushed ${branch} (${pushed.outcome})`, pushed);
+  } else {
+    ctx.event('push', `${branch} is already at ${commit.sha.slice(0, 8)} on GitLab`);
+  }
+
+  const existing = await ctx.forge.findOpenMergeRequest(projectPath, branch, input.targetBranch);
+  if (existing) {
+    ctx.event('merge_request', `Merge request !${existing.iid} is already open for ${branch}`);
+    return {
+      mergeRequest: { iid: existing.iid, webUrl: existing.webUrl },
+      branch,
+      sha: commit.sha,
+      created: false,
+    };
+  }
+  const opened = await ctx.forge.createMergeRequest(projectPath, {
+    sourceBranch: branch,
+    targetBranch: input.targetBranch,
+    title: input.title,
+    description: input.description,
+    removeSourceBranch: true,
+  });
+  ctx.event('merge_request', `Opened merge request !${opened.iid}`, opened);
+  return { mergeRequest: opened, branch, sha: commit.sha, created: true };
+}
+
+/** The token only ever goes to the configured GitLab host. */
+function assertSameHost(ctx: FlowContext, repoUrl: string): void {
+  if (new URL(repoUrl).origin !== new URL(ctx.config.gitlab.url).origin) {
+    throw new FlowError(
+      `GitLab says the repository lives at ${new URL(repoUrl).origin}, not at tandem.gitlab.url (${ctx.config.gitlab.url}); the token is only sent there. Fix tandem.gitlab.url.`,
+    );
+  }
+}
