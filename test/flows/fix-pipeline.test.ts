@@ -1,0 +1,211 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type {
+  ApprovalRequestedParams,
+  SessionGetResult,
+  SessionSnapshot,
+} from '../../server/protocol';
+import { requireDocker } from '../support/docker-world';
+import { GitClient } from '../support/git-client';
+import { GitLabStandIn } from '../support/gitlab-stand-in';
+import { ProtocolClient } from '../support/protocol-client';
+import { readTree } from '../support/review-world';
+import { ScriptedModel, type Reply, type ScriptedRequest } from '../support/scripted-model';
+import { isFinished, sessionWhere } from '../support/sessions';
+import { tempDir } from '../support/temp-dir';
+
+const PROJECT_DIR = path.resolve(__dirname, '..', '..', 'examples', 'fix-pipeline-demo', 'project');
+const TOKEN = 'glpat-fixer-0123456789';
+const KEY = 'sk-fixer-0123456789';
+const FAILING_TRACE = [
+  '\x1b[0KRunning with gitlab-runner 17.0.0',
+  'section_start:1700000000:step_script\r\x1b[0K\x1b[0;m\x1b[32;1m$ npm test\x1b[0;m',
+  'not ok 2 - last, partial page',
+  '  expected: { pages: 3 } actual: { pages: 2 }',
+  '# fail 2',
+  'section_end:1700000001:step_script\r\x1b[0K',
+  '\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m',
+].join('\n');
+
+/** The recorded fixer: first the edit, then the report (or what the feedback asks for). */
+function fixer(options: { fix: boolean }) {
+  return (request: ScriptedRequest): Reply | undefined => {
+    const tools = JSON.stringify(request.body.tools ?? []);
+    if (!tools.includes('report_fix')) return undefined;
+    const toolResults = request.body.messages.filter((m) => m.role === 'tool');
+    if (toolResults.length === 0) {
+      const replacement = options.fix
+        ? 'Math.ceil(items.length / size)'
+        : 'Math.round(items.length / size) - 1';
+      return {
+        toolCalls: [
+          {
+            name: 'edit_file',
+            arguments: {
+              path: 'src/paginate.js',
+              old_text: 'Math.floor(items.length / size)',
+              new_text: replacement,
+            },
+          },
+        ],
+        usage: { promptTokens: 900, completionTokens: 60 },
+      };
+    }
+    return {
+      toolCalls: [
+        {
+          name: 'report_fix',
+          arguments: {
+            fixable: true,
+            explanation:
+              'The page count rounded down, so a last partial page was lost; it rounds up now.',
+            commitTitle: 'Count the last partial page',
+          },
+        },
+      ],
+      usage: { promptTokens: 1200, completionTokens: 80 },
+    };
+  };
+}
+
+describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Docker (slow)', function () {
+  this.timeout(300_000);
+  let gitlab: GitLabStandIn;
+  let model: ScriptedModel;
+  let state: ReturnType<typeof tempDir>;
+  let workspace: ReturnType<typeof tempDir>;
+  let client: ProtocolClient;
+  let pipelineId: number;
+
+  beforeEach(async function () {
+    await requireDocker(this);
+    gitlab = await GitLabStandIn.start();
+    model = await ScriptedModel.start({ apiKey: KEY });
+    gitlab.addUser({ username: 'dev', token: TOKEN });
+    gitlab.addProject({ path: 'group/app', files: readTree(PROJECT_DIR), defaultBranch: 'main' });
+    gitlab.addMember({ path: 'group/app', username: 'dev', level: 30 });
+    pipelineId = gitlab.addPipeline({
+      project: 'group/app',
+      ref: 'main',
+      jobs: [
+        { name: 'lint', stage: 'lint', status: 'success' },
+        { name: 'test', stage: 'test', status: 'failed', trace: FAILING_TRACE },
+      ],
+    }).id;
+    state = tempDir('tandem-fix-state-');
+    workspace = tempDir('tandem-fix-workspace-');
+    const git = new GitClient(path.join(state.dir, 'git-home'));
+    await git.ok(workspace.dir, [
+      '-c',
+      `http.extraHeader=PRIVATE-TOKEN: ${TOKEN}`,
+      'clone',
+      '-q',
+      gitlab.gitUrl('group/app'),
+      '.',
+    ]);
+    client = await ProtocolClient.start({
+      env: {
+        TANDEM_STATE_DIR: state.dir,
+        OPENAI_BASE_URL: model.baseUrl,
+        OPENAI_API_KEY: KEY,
+        GITLAB_URL: gitlab.url,
+        GITLAB_TOKEN: TOKEN,
+      },
+      settings: { model: { retryBaseMs: 10 }, sandbox: { memory: '1g', pids: 256 } },
+      workspaceFolder: workspace.dir,
+    });
+  });
+  afterEach(async () => {
+    await client?.stop();
+    await Promise.all([gitlab?.stop(), model?.stop()]);
+    workspace?.cleanup();
+    state?.cleanup();
+  });
+
+  /** Approves every command approval the server asks, recording them. */
+  function approveCommands(): ApprovalRequestedParams[] {
+    const seen: ApprovalRequestedParams[] = [];
+    client.connection.onNotification('tandem/approval/requested', (p: ApprovalRequestedParams) => {
+      if (p.kind !== 'command') return;
+      seen.push(p);
+      void client.request('tandem/approval/respond', {
+        approvalId: p.approvalId,
+        decision: 'approve',
+      });
+    });
+    return seen;
+  }
+
+  async function start(): Promise<SessionSnapshot> {
+    const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
+      flow: 'fix_pipeline',
+      reference: `${gitlab.url}/group/app/-/pipelines/${pipelineId}`,
+      trigger: 'ui',
+    });
+    return sessionWhere(client, sessionId, isFinished, 240_000);
+  }
+
+  it('reproduces the failing job, fixes it, re-runs it green, pushes and opens exactly one merge request', async () => {
+    model.respond(fixer({ fix: true }));
+    const approvals = approveCommands();
+    const done = await start();
+    assert.equal(done.status, 'completed', done.error);
+
+    const [mr] = gitlab.createdMergeRequests({ project: 'group/app' });
+    assert.equal(gitlab.createdMergeRequests({ project: 'group/app' }).length, 1);
+    assert.match(mr.sourceBranch, /^tandem\/fix_pipeline-/);
+    assert.equal(mr.targetBranch, 'main');
+    assert.equal(mr.title, 'Count the last partial page');
+    const head = gitlab.branchHead('group/app', mr.sourceBranch) as string;
+    const diff = gitlab.commitDiff('group/app', head);
+    assert.match(diff, /-  const pages = Math\.floor\(items\.length \/ size\);/);
+    assert.match(diff, /\+  const pages = Math\.ceil\(items\.length \/ size\);/);
+    assert.deepEqual(mr.changedPaths, ['src/paginate.js']);
+
+    const details = await client.request<SessionGetResult>('tandem/session/get', {
+      sessionId: done.sessionId,
+    });
+    const runs = details.events
+      .filter((e) => e.type === 'job_run')
+      .map((e) => (e.data as { exitCode: number }).exitCode);
+    assert.deepEqual(
+      runs.map((code) => code === 0),
+      [false, true],
+      'red in the sandbox, then green',
+    );
+    const authorizations = details.events.filter((e) => e.type === 'command_authorization');
+    assert.equal(
+      authorizations.length,
+      approvals.length,
+      'every command was approved by the person',
+    );
+    assert.ok(approvals.length >= 2);
+    const m = details.metrics;
+    assert.ok(
+      m.modelMs! > 0 &&
+        m.toolMs! > 0 &&
+        m.sandboxExecMs! > 0 &&
+        m.approvalWaitMs! > 0 &&
+        m.toolCalls! >= 1,
+    );
+    assert.ok(m.modelMs! + m.toolMs! + m.approvalWaitMs! <= m.durationMs!, JSON.stringify(m));
+    assert.deepEqual(
+      done.result?.links.map((l) => l.label.split(' ')[0]),
+      ['Merge', 'Pipeline', 'Branch'],
+    );
+  });
+
+  it('ends failed with the last job output, and opens no merge request, when the fix does not work', async () => {
+    model.respond(fixer({ fix: false }));
+    approveCommands();
+    const done = await start();
+    assert.equal(done.status, 'failed');
+    assert.match(
+      done.error ?? '',
+      /did not make job "test" pass after 3 attempts; no merge request was opened\. Last output:/,
+    );
+    assert.match(done.error ?? '', /# fail \d/);
+    assert.equal(gitlab.createdMergeRequests().length, 0);
+    assert.equal(gitlab.pushes.length, 0);
+  });
+});
