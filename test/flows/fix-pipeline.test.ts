@@ -159,7 +159,7 @@ describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Doc
     const head = gitlab.branchHead('group/app', mr.sourceBranch) as string;
     const diff = gitlab.commitDiff('group/app', head);
     assert.match(diff, /-\s+const pages = Math\.floor\(items\.length \/ size\);/);
-    assert.match(diff, /\+  const pages = Math\.ceil\(items\.length \/ size\);/);
+    assert.match(diff, /\+\s+const pages = Math\.ceil\(items\.length \/ size\);/);
     assert.deepEqual(mr.changedPaths, ['src/paginate.js']);
 
     const details = await client.request<SessionGetResult>('tandem/session/get', {
