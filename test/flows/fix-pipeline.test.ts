@@ -32,8 +32,8 @@ function fixer(options: { fix: boolean }) {
   return (request: ScriptedRequest): Reply | undefined => {
     const tools = JSON.stringify(request.body.tools ?? []);
     if (!tools.includes('report_fix')) return undefined;
-    const toolResults = request.body.messages.filter((m) => m.role === 'tool');
-    if (toolResults.length === 0) {
+    const edited = JSON.stringify(request.body.messages).includes('"name":"edit_file"');
+    if (!edited) {
       const replacement = options.fix
         ? 'Math.ceil(items.length / size)'
         : 'Math.round(items.length / size) - 1';
@@ -192,6 +192,52 @@ describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Doc
     assert.deepEqual(
       done.result?.links.map((l) => l.label.split(' ')[0]),
       ['Merge', 'Pipeline', 'Branch'],
+    );
+  });
+
+  it('lets a denied command’s feedback change what the model does next', async () => {
+    const feedback = 'Not npm: run node --test test/ directly.';
+    model.respond((request) => {
+      if (!JSON.stringify(request.body.tools ?? []).includes('report_fix')) return undefined;
+      const results = request.body.messages
+        .filter((m) => m.role === 'tool')
+        .map((m) => String(m.content));
+      if (results.length === 0)
+        return { toolCalls: [{ name: 'run_command', arguments: { command: 'npm test' } }] };
+      if (results.length === 1 && results[0].includes(feedback)) {
+        return {
+          toolCalls: [{ name: 'run_command', arguments: { command: 'node --test test/' } }],
+        };
+      }
+      return undefined;
+    });
+    model.respond(fixer({ fix: true }));
+    const asked: ApprovalRequestedParams[] = [];
+    client.connection.onNotification('tandem/approval/requested', (p: ApprovalRequestedParams) => {
+      if (p.kind !== 'command') return;
+      asked.push(p);
+      const deny = p.command?.command === 'npm test';
+      void client.request('tandem/approval/respond', {
+        approvalId: p.approvalId,
+        decision: deny ? 'deny' : 'approve',
+        ...(deny ? { feedback } : {}),
+      });
+    });
+    const done = await start();
+    assert.equal(done.status, 'completed', done.error);
+    const commands = asked.map((a) => a.command?.command);
+    assert.ok(
+      commands.includes('npm test') && commands.includes('node --test test/'),
+      commands.join(' | '),
+    );
+    assert.ok(commands.indexOf('node --test test/') > commands.indexOf('npm test'));
+    const details = await client.request<SessionGetResult>('tandem/session/get', {
+      sessionId: done.sessionId,
+    });
+    assert.ok(
+      details.events.some(
+        (e) => e.type === 'command_authorization' && e.message === 'Refused: npm test',
+      ),
     );
   });
 
