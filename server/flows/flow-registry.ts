@@ -1,6 +1,7 @@
 import type { FlowId } from '../protocol';
 import { codeReviewFlow } from './code-review/code-review-flow';
 import { fixPipelineFlow } from './fix-pipeline/fix-pipeline-flow';
+import { implementIssueFlow } from './implement-issue/implement-issue-flow';
 import type { Flow } from './flow';
 
 /**
@@ -10,7 +11,7 @@ import type { Flow } from './flow';
 export class FlowRegistry {
   private readonly flows = new Map<FlowId, Flow>();
 
-  constructor(flows: readonly Flow[] = [codeReviewFlow, fixPipelineFlow]) {
+  constructor(flows: readonly Flow[] = [codeReviewFlow, fixPipelineFlow, implementIssueFlow]) {
     for (const flow of flows) this.flows.set(flow.id, flow);
   }
 

@@ -235,10 +235,10 @@ describe('Code Review flow end to end (GitLab stand-in, real server)', function 
     await assert.rejects(
       client.request('tandem/flow/start', {
         flow: 'implement_issue',
-        reference: 'group/app#1',
+        reference: 'group/app!7',
         trigger: 'ui',
       }),
-      /not available/,
+      /merge request, but .*issue/i,
     );
     await assert.rejects(
       client.request('tandem/flow/start', {

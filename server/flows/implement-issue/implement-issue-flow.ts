@@ -1,0 +1,167 @@
+import { agentTools, type ToolContext } from '../../../sandbox/tools';
+import type { Sandbox } from '../../../sandbox/sandbox';
+import { runAgentStep } from '../../agent/agent-loop';
+import { AccessLevel } from '../../forge/forge';
+import type { IssueInfo } from '../../forge/gitlab-records';
+import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
+import { publish } from '../publish';
+import {
+  IMPLEMENT_SYSTEM,
+  Implementation,
+  implementGoal,
+  Plan,
+  planGoal,
+  testsFailedGoal,
+} from './implement-prompt';
+import { detectTestCommand } from './test-command';
+
+const TEST_ATTEMPTS = 3;
+const OUTPUT_TAIL = 6000;
+const READ_ONLY = new Set(['read_file', 'list_dir', 'find_files', 'grep', 'git_diff']);
+
+/**
+ * Implement Issue: reads the issue and its discussion, plans (the plan is recorded), implements
+ * in the sandbox, runs the project's tests until they pass, then pushes the session's branch
+ * and opens a merge request that closes the issue.
+ */
+export const implementIssueFlow: Flow = {
+  id: 'implement_issue',
+  name: 'Implement Issue',
+  referenceKind: 'issue',
+  requiredAccess: AccessLevel.developer,
+  requiredAccessName: 'Developer',
+  recommendWhen: 'the person wants an issue implemented as a merge request',
+  run: implementIssue,
+};
+
+async function implementIssue(ctx: FlowContext): Promise<FlowResult> {
+  const { projectPath, id } = ctx.reference;
+  const { issue, notes } = await ctx.step('fetch_issue', async () => ({
+    issue: await ctx.forge.getIssue(projectPath, id),
+    notes: await ctx.forge.getIssueNotes(projectPath, id),
+  }));
+  const project = await ctx.forge.getProject(projectPath);
+  const sandbox = await ctx.step('prepare_sandbox', async () => {
+    const branch = await ctx.forge.getBranch(projectPath, project.defaultBranch);
+    if (!branch)
+      throw new FlowError(`${projectPath} has no ${project.defaultBranch} branch to start from.`);
+    return ctx.sandbox({ ref: branch.commitSha, fetchFrom: project.httpUrlToRepo });
+  });
+  const tools: ToolContext = {
+    sandbox,
+    signal: ctx.signal,
+    authorizeCommand: ctx.authorizeCommand,
+  };
+  const planned = await ctx.step('plan', () =>
+    runAgentStep(
+      ctx,
+      {
+        name: 'plan',
+        system: IMPLEMENT_SYSTEM,
+        goal: planGoal(issue, notes),
+        tools: agentTools.filter((t) => READ_ONLY.has(t.name)),
+        finish: {
+          name: 'submit_plan',
+          description: 'Submit the plan before changing anything.',
+          answer: Plan,
+        },
+      },
+      tools,
+    ),
+  );
+  ctx.event(
+    'plan',
+    planned.answer.steps.map((s, i) => `${i + 1}. ${s}`).join('\n'),
+    planned.answer,
+  );
+
+  let history = planned.messages;
+  let goal = implementGoal(planned.answer);
+  let implementation: Implementation | undefined;
+  for (let attempt = 1; attempt <= TEST_ATTEMPTS; attempt++) {
+    const outcome = await ctx.step('implement', () =>
+      runAgentStep(
+        ctx,
+        { name: 'implement', system: IMPLEMENT_SYSTEM, goal, tools: agentTools, finish: REPORT },
+        tools,
+        history,
+      ),
+    );
+    history = outcome.messages;
+    implementation = outcome.answer;
+    const tests = await ctx.step('test', () => runTests(ctx, sandbox));
+    if (tests.passed) break;
+    if (attempt === TEST_ATTEMPTS) {
+      throw new FlowError(
+        `The project's tests (\`${tests.command}\`) still fail after ${TEST_ATTEMPTS} attempts; no merge request was opened. Last output:\n${tests.output.slice(-2000)}`,
+      );
+    }
+    goal = testsFailedGoal(tests.command, tests.output);
+  }
+  return publishImplementation(
+    ctx,
+    sandbox,
+    issue,
+    implementation as Implementation,
+    project.defaultBranch,
+  );
+}
+
+const REPORT = {
+  name: 'report_implementation',
+  description: 'Report what you implemented when the change and its tests are done.',
+  answer: Implementation,
+};
+
+async function runTests(
+  ctx: FlowContext,
+  sandbox: Sandbox,
+): Promise<{ passed: boolean; command: string; output: string }> {
+  const command = await detectTestCommand(sandbox, ctx.config.flows.testCommand);
+  if (!command) {
+    ctx.event(
+      'tests',
+      'No test command found (set tandem.flows.testCommand); continuing without tests',
+    );
+    return { passed: true, command: '', output: '' };
+  }
+  const allowed = await ctx.authorizeCommand(command, sandbox.workspaceFolder);
+  if (!allowed.allowed) {
+    throw new FlowError(
+      `The tests (\`${command}\`) were not allowed to run: ${allowed.reason} ${allowed.feedback ?? ''}`.trim(),
+    );
+  }
+  const result = await sandbox.exec(command, { signal: ctx.signal });
+  const output = `${result.stdout}\n${result.stderr}`.slice(-OUTPUT_TAIL);
+  ctx.event('tests', `\`${command}\` exited ${result.exitCode}`, {
+    exitCode: result.exitCode,
+    output,
+  });
+  return { passed: result.exitCode === 0, command, output };
+}
+
+async function publishImplementation(
+  ctx: FlowContext,
+  sandbox: Sandbox,
+  issue: IssueInfo,
+  implementation: Implementation,
+  targetBranch: string,
+): Promise<FlowResult> {
+  const title = implementation.title ?? issue.title;
+  const published = await ctx.step('publish', () =>
+    publish(ctx, {
+      sandbox,
+      targetBranch,
+      commitMessage: `${title}\n\n${implementation.summary}\n\nCloses #${issue.iid}`,
+      title,
+      description: `${implementation.summary}\n\nCloses #${issue.iid}\n\n<sub>Opened by tandem (Implement Issue).</sub>`,
+    }),
+  );
+  return {
+    summary: `Implemented #${issue.iid} "${issue.title}" in merge request !${published.mergeRequest.iid}.`,
+    links: [
+      { label: `Merge request !${published.mergeRequest.iid}`, url: published.mergeRequest.webUrl },
+      { label: `Issue #${issue.iid}`, url: issue.webUrl },
+    ],
+  };
+}

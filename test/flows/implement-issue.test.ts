@@ -1,0 +1,157 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { ApprovalRequestedParams, SessionGetResult } from '../../server/protocol';
+import { requireDocker } from '../support/docker-world';
+import { GitClient } from '../support/git-client';
+import { GitLabStandIn } from '../support/gitlab-stand-in';
+import { ProtocolClient } from '../support/protocol-client';
+import { readTree } from '../support/review-world';
+import { ScriptedModel, type Reply, type ScriptedRequest } from '../support/scripted-model';
+import { isFinished, sessionWhere } from '../support/sessions';
+import { tempDir } from '../support/temp-dir';
+
+const PROJECT_DIR = path.resolve(__dirname, '..', '..', 'examples', 'fix-pipeline-demo', 'project');
+const TOKEN = 'glpat-implementer-0123456789';
+const KEY = 'sk-implementer-0123456789';
+const GUARD =
+  "  if (!Number.isInteger(page) || page < 1) throw new RangeError('page must be a positive integer');\n";
+
+/** The recorded implementer: a plan, then the edit, then the report. */
+function implementer(request: ScriptedRequest): Reply | undefined {
+  const tools = JSON.stringify(request.body.tools ?? []);
+  const said = JSON.stringify(request.body.messages);
+  if (tools.includes('submit_plan')) {
+    return {
+      toolCalls: [
+        {
+          name: 'submit_plan',
+          arguments: { steps: ['Reject page numbers below 1 in paginate()', 'Test it'] },
+        },
+      ],
+    };
+  }
+  if (!tools.includes('report_implementation')) return undefined;
+  if (!said.includes('"name":"edit_file"')) {
+    const anchor = '  const pages = Math.ceil(items.length / size);\n';
+    return {
+      toolCalls: [
+        {
+          name: 'edit_file',
+          arguments: { path: 'src/paginate.js', old_text: anchor, new_text: GUARD + anchor },
+        },
+      ],
+    };
+  }
+  return {
+    toolCalls: [
+      {
+        name: 'report_implementation',
+        arguments: {
+          summary: 'paginate() now throws a RangeError for page numbers below 1.',
+          title: 'Reject page numbers below 1',
+        },
+      },
+    ],
+  };
+}
+
+describe('Implement Issue end to end: GitLab stand-in, real git over HTTP, real Docker (slow)', function () {
+  this.timeout(300_000);
+  let gitlab: GitLabStandIn;
+  let model: ScriptedModel;
+  let state: ReturnType<typeof tempDir>;
+  let workspace: ReturnType<typeof tempDir>;
+  let client: ProtocolClient;
+
+  before(async function () {
+    await requireDocker(this);
+    gitlab = await GitLabStandIn.start();
+    model = await ScriptedModel.start({ apiKey: KEY });
+    const files = readTree(PROJECT_DIR);
+    files['src/paginate.js'] = files['src/paginate.js'].replace('Math.floor(', 'Math.ceil(');
+    gitlab.addUser({ username: 'dev', token: TOKEN });
+    gitlab.addProject({ path: 'group/app', files, defaultBranch: 'main' });
+    gitlab.addMember({ path: 'group/app', username: 'dev', level: 30 });
+    gitlab.addIssue({
+      project: 'group/app',
+      iid: 1,
+      title: 'paginate accepts page 0',
+      description:
+        'paginate(items, 0, 2) returns a nonsense page. Page numbers start at 1; reject anything below.',
+      author: 'dev',
+    });
+    state = tempDir('tandem-implement-state-');
+    workspace = tempDir('tandem-implement-workspace-');
+    const git = new GitClient(path.join(state.dir, 'git-home'));
+    await git.ok(workspace.dir, [
+      '-c',
+      `http.extraHeader=PRIVATE-TOKEN: ${TOKEN}`,
+      'clone',
+      '-q',
+      gitlab.gitUrl('group/app'),
+      '.',
+    ]);
+    model.respond(implementer);
+    client = await ProtocolClient.start({
+      env: {
+        TANDEM_STATE_DIR: state.dir,
+        OPENAI_BASE_URL: model.baseUrl,
+        OPENAI_API_KEY: KEY,
+        GITLAB_URL: gitlab.url,
+        GITLAB_TOKEN: TOKEN,
+      },
+      settings: { model: { retryBaseMs: 10 }, sandbox: { memory: '1g', pids: 256 } },
+      workspaceFolder: workspace.dir,
+    });
+  });
+  after(async () => {
+    await client?.stop();
+    await Promise.all([gitlab?.stop(), model?.stop()]);
+    workspace?.cleanup();
+    state?.cleanup();
+  });
+
+  it('plans, implements, runs the project’s tests, pushes and opens one merge request closing the issue', async () => {
+    const approved: string[] = [];
+    client.connection.onNotification('tandem/approval/requested', (p: ApprovalRequestedParams) => {
+      if (p.kind !== 'command') return;
+      approved.push(p.command?.command ?? '');
+      void client.request('tandem/approval/respond', {
+        approvalId: p.approvalId,
+        decision: 'approve',
+      });
+    });
+    const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
+      flow: 'implement_issue',
+      reference: 'group/app#1',
+      trigger: 'ui',
+    });
+    const done = await sessionWhere(client, sessionId, isFinished, 240_000);
+    assert.equal(done.status, 'completed', done.error);
+    assert.deepEqual(approved, ['npm test'], 'the tests ran, after approval');
+
+    const mrs = gitlab.createdMergeRequests({ project: 'group/app' });
+    assert.equal(mrs.length, 1);
+    assert.equal(mrs[0].title, 'Reject page numbers below 1');
+    assert.match(mrs[0].description, /Closes #1/);
+    assert.equal(mrs[0].targetBranch, 'main');
+    const diff = gitlab.commitDiff(
+      'group/app',
+      gitlab.branchHead('group/app', mrs[0].sourceBranch) as string,
+    );
+    assert.ok(diff.includes(`+${GUARD.trimEnd()}`), diff);
+
+    const details = await client.request<SessionGetResult>('tandem/session/get', { sessionId });
+    const plan = details.events.find((e) => e.type === 'plan');
+    assert.match(
+      plan?.message ?? '',
+      /^1\. Reject page numbers below 1 in paginate\(\)\n2\. Test it$/,
+    );
+    const tests = details.events.find((e) => e.type === 'tests');
+    assert.equal((tests?.data as { exitCode: number }).exitCode, 0);
+    assert.deepEqual(
+      details.steps.map((s) => s.name),
+      ['fetch_issue', 'prepare_sandbox', 'plan', 'implement', 'test', 'publish'],
+    );
+  });
+});
