@@ -7,12 +7,14 @@ import { measureStartup } from './cold-start';
 import {
   approvalFigures,
   chatFigures,
+  flowOverheadFigures,
   sandboxFigures,
   sessionFigures,
   startupFigures,
 } from './figures';
 import { endProgress, type Figure, formatTable, writeResults } from './report';
 import { Scope, scoped } from './scope';
+import { measureFlowOverhead } from './flow-overhead';
 import { measureSandbox } from './sandbox-exec';
 import { measureSessionLoad } from './session-load';
 
@@ -22,6 +24,7 @@ const PLAN = {
   approvals: { denies: 100, approves: 30 },
   sessions: { count: 200, maxConcurrent: [4, 32] },
   sandbox: { execPairs: 30, preparePairs: 6, warm: 10 },
+  flowOverhead: { runs: 3 },
 };
 
 /** The whole bench must end well within this; past it, everything started is stopped. */
@@ -49,6 +52,11 @@ async function main(scope: Scope): Promise<void> {
       'sandbox',
       () => scoped(scope, (s) => measureSandbox(s, PLAN.sandbox)),
       sandboxFigures,
+    );
+    await section(
+      'flow-overhead',
+      () => scoped(scope, (s) => measureFlowOverhead(s, PLAN.flowOverhead.runs)),
+      flowOverheadFigures,
     );
   }
   console.log(formatTable(figures));

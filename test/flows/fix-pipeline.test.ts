@@ -1,125 +1,31 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import type {
   ApprovalRequestedParams,
   SessionGetResult,
   SessionSnapshot,
 } from '../../server/protocol';
 import { requireDocker } from '../support/docker-world';
-import { GitClient } from '../support/git-client';
-import { GitLabStandIn } from '../support/gitlab-stand-in';
-import { ProtocolClient } from '../support/protocol-client';
-import { readTree } from '../support/review-world';
-import { ScriptedModel, type Reply, type ScriptedRequest } from '../support/scripted-model';
+import { fixer, type FixPipelineWorld, startFixPipelineWorld } from '../support/fix-pipeline-world';
+import type { GitLabStandIn } from '../support/gitlab-stand-in';
+import type { ProtocolClient } from '../support/protocol-client';
+import type { ScriptedModel } from '../support/scripted-model';
 import { isFinished, sessionWhere } from '../support/sessions';
-import { tempDir } from '../support/temp-dir';
-
-const PROJECT_DIR = path.resolve(__dirname, '..', '..', 'examples', 'fix-pipeline-demo', 'project');
-const TOKEN = 'glpat-fixer-0123456789';
-const KEY = 'sk-fixer-0123456789';
-const FAILING_TRACE = [
-  '\x1b[0KRunning with gitlab-runner 17.0.0',
-  'section_start:1700000000:step_script\r\x1b[0K\x1b[0;m\x1b[32;1m$ npm test\x1b[0;m',
-  'not ok 2 - last, partial page',
-  '  expected: { pages: 3 } actual: { pages: 2 }',
-  '# fail 2',
-  'section_end:1700000001:step_script\r\x1b[0K',
-  '\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m',
-].join('\n');
-
-/** The recorded fixer: first the edit, then the report (or what the feedback asks for). */
-function fixer(options: { fix: boolean }) {
-  return (request: ScriptedRequest): Reply | undefined => {
-    const tools = JSON.stringify(request.body.tools ?? []);
-    if (!tools.includes('report_fix')) return undefined;
-    const edited = JSON.stringify(request.body.messages).includes('"name":"edit_file"');
-    if (!edited) {
-      const replacement = options.fix
-        ? 'Math.ceil(items.length / size)'
-        : 'Math.round(items.length / size) - 1';
-      return {
-        toolCalls: [
-          {
-            name: 'edit_file',
-            arguments: {
-              path: 'src/paginate.js',
-              old_text: 'Math.floor(items.length / size)',
-              new_text: replacement,
-            },
-          },
-        ],
-        usage: { promptTokens: 900, completionTokens: 60 },
-      };
-    }
-    return {
-      toolCalls: [
-        {
-          name: 'report_fix',
-          arguments: {
-            fixable: true,
-            explanation:
-              'The page count rounded down, so a last partial page was lost; it rounds up now.',
-            commitTitle: 'Count the last partial page',
-          },
-        },
-      ],
-      usage: { promptTokens: 1200, completionTokens: 80 },
-    };
-  };
-}
 
 describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Docker (slow)', function () {
   this.timeout(300_000);
+  let world: FixPipelineWorld;
   let gitlab: GitLabStandIn;
   let model: ScriptedModel;
-  let state: ReturnType<typeof tempDir>;
-  let workspace: ReturnType<typeof tempDir>;
   let client: ProtocolClient;
   let pipelineId: number;
 
   beforeEach(async function () {
     await requireDocker(this);
-    gitlab = await GitLabStandIn.start();
-    model = await ScriptedModel.start({ apiKey: KEY });
-    gitlab.addUser({ username: 'dev', token: TOKEN });
-    gitlab.addProject({ path: 'group/app', files: readTree(PROJECT_DIR), defaultBranch: 'main' });
-    gitlab.addMember({ path: 'group/app', username: 'dev', level: 30 });
-    pipelineId = gitlab.addPipeline({
-      project: 'group/app',
-      ref: 'main',
-      jobs: [
-        { name: 'lint', stage: 'lint', status: 'success' },
-        { name: 'test', stage: 'test', status: 'failed', trace: FAILING_TRACE },
-      ],
-    }).id;
-    state = tempDir('tandem-fix-state-');
-    workspace = tempDir('tandem-fix-workspace-');
-    const git = new GitClient(path.join(state.dir, 'git-home'));
-    await git.ok(workspace.dir, [
-      '-c',
-      `http.extraHeader=PRIVATE-TOKEN: ${TOKEN}`,
-      'clone',
-      '-q',
-      gitlab.gitUrl('group/app'),
-      '.',
-    ]);
-    client = await ProtocolClient.start({
-      env: {
-        TANDEM_STATE_DIR: state.dir,
-        OPENAI_BASE_URL: model.baseUrl,
-        OPENAI_API_KEY: KEY,
-        GITLAB_URL: gitlab.url,
-        GITLAB_TOKEN: TOKEN,
-      },
-      settings: { model: { retryBaseMs: 10 }, sandbox: { memory: '1g', pids: 256 } },
-      workspaceFolder: workspace.dir,
-    });
+    world = await startFixPipelineWorld();
+    ({ gitlab, model, client, pipelineId } = world);
   });
   afterEach(async () => {
-    await client?.stop();
-    await Promise.all([gitlab?.stop(), model?.stop()]);
-    workspace?.cleanup();
-    state?.cleanup();
+    await world?.stop();
   });
 
   /** Approves every command approval the server asks, recording them. */

@@ -1,0 +1,121 @@
+import * as path from 'node:path';
+import { GitClient } from './git-client';
+import { GitLabStandIn } from './gitlab-stand-in';
+import { ProtocolClient } from './protocol-client';
+import { readTree } from './review-world';
+import { ScriptedModel, type Reply, type ScriptedRequest } from './scripted-model';
+import { tempDir } from './temp-dir';
+
+export const PROJECT_DIR = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'examples',
+  'fix-pipeline-demo',
+  'project',
+);
+export const TOKEN = 'glpat-fixer-0123456789';
+export const KEY = 'sk-fixer-0123456789';
+const FAILING_TRACE = [
+  '\x1b[0KRunning with gitlab-runner 17.0.0',
+  'section_start:1700000000:step_script\r\x1b[0K\x1b[0;m\x1b[32;1m$ npm test\x1b[0;m',
+  'not ok 2 - last, partial page',
+  '  expected: { pages: 3 } actual: { pages: 2 }',
+  '# fail 2',
+  'section_end:1700000001:step_script\r\x1b[0K',
+  '\x1b[31;1mERROR: Job failed: exit code 1\x1b[0;m',
+].join('\n');
+
+/** The recorded fixer: first the edit, then the report (or what the feedback asks for). */
+export function fixer(options: { fix: boolean }) {
+  return (request: ScriptedRequest): Reply | undefined => {
+    const tools = JSON.stringify(request.body.tools ?? []);
+    if (!tools.includes('report_fix')) return undefined;
+    const edited = JSON.stringify(request.body.messages).includes('"name":"edit_file"');
+    if (!edited) {
+      const replacement = options.fix
+        ? 'Math.ceil(items.length / size)'
+        : 'Math.round(items.length / size) - 1';
+      return {
+        toolCalls: [
+          {
+            name: 'edit_file',
+            arguments: {
+              path: 'src/paginate.js',
+              old_text: 'Math.floor(items.length / size)',
+              new_text: replacement,
+            },
+          },
+        ],
+        usage: { promptTokens: 900, completionTokens: 60 },
+      };
+    }
+    return {
+      toolCalls: [
+        {
+          name: 'report_fix',
+          arguments: {
+            fixable: true,
+            explanation:
+              'The page count rounded down, so a last partial page was lost; it rounds up now.',
+            commitTitle: 'Count the last partial page',
+          },
+        },
+      ],
+      usage: { promptTokens: 1200, completionTokens: 80 },
+    };
+  };
+}
+
+/** The example project with a failed pipeline on GitLab, a clone as workspace, and the server. */
+export interface FixPipelineWorld {
+  gitlab: GitLabStandIn;
+  model: ScriptedModel;
+  client: ProtocolClient;
+  pipelineId: number;
+  stop(): Promise<void>;
+}
+
+export async function startFixPipelineWorld(): Promise<FixPipelineWorld> {
+  const gitlab = await GitLabStandIn.start();
+  const model = await ScriptedModel.start({ apiKey: KEY });
+  gitlab.addUser({ username: 'dev', token: TOKEN });
+  gitlab.addProject({ path: 'group/app', files: readTree(PROJECT_DIR), defaultBranch: 'main' });
+  gitlab.addMember({ path: 'group/app', username: 'dev', level: 30 });
+  const pipelineId = gitlab.addPipeline({
+    project: 'group/app',
+    ref: 'main',
+    jobs: [
+      { name: 'lint', stage: 'lint', status: 'success' },
+      { name: 'test', stage: 'test', status: 'failed', trace: FAILING_TRACE },
+    ],
+  }).id;
+  const state = tempDir('tandem-fix-state-');
+  const workspace = tempDir('tandem-fix-workspace-');
+  const git = new GitClient(path.join(state.dir, 'git-home'));
+  const header = `http.extraHeader=PRIVATE-TOKEN: ${TOKEN}`;
+  await git.ok(workspace.dir, ['-c', header, 'clone', '-q', gitlab.gitUrl('group/app'), '.']);
+  const client = await ProtocolClient.start({
+    env: {
+      TANDEM_STATE_DIR: state.dir,
+      OPENAI_BASE_URL: model.baseUrl,
+      OPENAI_API_KEY: KEY,
+      GITLAB_URL: gitlab.url,
+      GITLAB_TOKEN: TOKEN,
+    },
+    settings: { model: { retryBaseMs: 10 }, sandbox: { memory: '1g', pids: 256 } },
+    workspaceFolder: workspace.dir,
+  });
+  return {
+    gitlab,
+    model,
+    client,
+    pipelineId,
+    stop: async () => {
+      await client.stop();
+      await Promise.all([gitlab.stop(), model.stop()]);
+      workspace.cleanup();
+      state.cleanup();
+    },
+  };
+}
