@@ -226,8 +226,14 @@ export class TandemServer {
   async startFlow(params: FlowStartParams): Promise<FlowStartResult> {
     const flow = this.flows.get(params.flow);
     if (!flow) throw new FlowError(`The ${params.flow} flow is not available in this build.`);
-    const reference = await this.getForge().resolveReference(params.reference, flow.referenceKind);
-    const problem = await accessProblem(this.getForge(), flow, reference);
+    const local =
+      this.workspaceFolder && flow.localReference
+        ? await flow.localReference(params.reference, this.workspaceFolder)
+        : undefined;
+    const reference =
+      local ?? (await this.getForge().resolveReference(params.reference, flow.referenceKind));
+    // Local work touches no GitLab project, so there is no access level to check.
+    const problem = local ? undefined : await accessProblem(this.getForge(), flow, reference);
     if (problem) throw new FlowError(problem);
     const session = this.sessions.start({ flow: flow.id, reference, trigger: params.trigger });
     return { sessionId: session.sessionId };

@@ -61,6 +61,11 @@ export interface Flow {
   /** One line for the system prompt: when the chat should recommend this flow. */
   readonly recommendWhen: string;
   run(context: FlowContext): Promise<FlowResult>;
+  /**
+   * Reads `text` as local work on the workspace (no GitLab), or answers undefined when it is
+   * not; flows without a local mode leave this out.
+   */
+  localReference?(text: string, workspaceFolder: string): Promise<ResolvedReference | undefined>;
 }
 
 /** A failure the flow explains itself; its message is shown to the person as is. */

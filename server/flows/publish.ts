@@ -85,3 +85,23 @@ function assertSameHost(ctx: FlowContext, repoUrl: string): void {
     );
   }
 }
+
+/**
+ * For local work: commits the worktree on the session's branch in the person's repository and
+ * stops there. Nothing is pushed; the branch is theirs to review, merge or drop.
+ */
+export async function commitLocally(
+  ctx: FlowContext,
+  sandbox: Sandbox,
+  message: string,
+): Promise<{ branch: string; sha: string; committed: boolean }> {
+  const commit = await commitAll(sandbox.worktree, message, AUTHOR);
+  ctx.event(
+    'commit',
+    commit.committed
+      ? `Committed ${commit.sha.slice(0, 8)} on ${sandbox.branch}`
+      : 'Nothing to commit',
+    commit,
+  );
+  return { branch: sandbox.branch, ...commit };
+}

@@ -24,6 +24,12 @@ export interface ResolvedReference {
   url: string;
   /** Short form: `group/app!7`, `group/app#12`, `group/app pipeline 123`. */
   label: string;
+  /**
+   * Set for work on the workspace alone, without GitLab: a CI job of the workspace's
+   * `.gitlab-ci.yml` (Fix Pipeline) or a free-text task (Implement Issue). The result stays on
+   * the session's branch in the workspace; nothing is pushed.
+   */
+  local?: { workspaceFolder: string; job?: string; task?: string };
 }
 
 export interface MergeRequestInfo {

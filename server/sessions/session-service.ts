@@ -237,7 +237,7 @@ export class SessionService {
       command,
       cwd,
       sessionId: id,
-      project: (this.references.get(id) as ResolvedReference).projectPath,
+      project: policyProject(this.references.get(id) as ResolvedReference),
       conversationId: snapshot.conversationId,
       signal,
       onWaiting: () => {
@@ -333,6 +333,11 @@ export class SessionService {
       completionTokens: details?.metrics.completionTokens ?? 0,
     });
   }
+}
+
+/** Policy rules are kept per GitLab project, or per workspace for local work. */
+function policyProject(reference: ResolvedReference): string {
+  return reference.local ? `local:${reference.local.workspaceFolder}` : reference.projectPath;
 }
 
 /** Counts the time commands run in the session's sandbox. */

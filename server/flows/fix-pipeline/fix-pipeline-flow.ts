@@ -5,7 +5,8 @@ import { runAgentStep } from '../../agent/agent-loop';
 import { AccessLevel } from '../../forge/forge';
 import type { JobInfo, PipelineInfo } from '../../forge/gitlab-records';
 import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
-import { publish } from '../publish';
+import { localJobReference } from '../local-reference';
+import { commitLocally, publish } from '../publish';
 import type { JobDefinition } from './ci-config';
 import { type FailedJobContext, FIX_SYSTEM, FixReport, fixGoal, retryGoal } from './fix-prompt';
 import { cleanTrace } from './job-trace';
@@ -29,6 +30,7 @@ export const fixPipelineFlow: Flow = {
   requiredAccessName: 'Developer',
   recommendWhen: 'the person wants a failing pipeline or build fixed',
   run: fixPipeline,
+  localReference: async (text, workspaceFolder) => localJobReference(text, workspaceFolder),
 };
 
 interface FailedJob {
@@ -38,8 +40,12 @@ interface FailedJob {
 
 async function fixPipeline(ctx: FlowContext): Promise<FlowResult> {
   const { projectPath, id } = ctx.reference;
-  const { pipeline, failed } = await ctx.step('fetch_pipeline', () => fetchFailure(ctx));
+  const local = ctx.reference.local;
+  const { pipeline, failed } = local
+    ? localFailure(ctx, local.job as string)
+    : await ctx.step('fetch_pipeline', () => fetchFailure(ctx));
   const sandbox = await ctx.step('prepare_sandbox', async () => {
+    if (local) return ctx.sandbox();
     const project = await ctx.forge.getProject(projectPath);
     return ctx.sandbox({ ref: pipeline.sha, fetchFrom: project.httpUrlToRepo });
   });
@@ -48,10 +54,14 @@ async function fixPipeline(ctx: FlowContext): Promise<FlowResult> {
   );
   const env = { sha: pipeline.sha, ref: pipeline.ref };
   let jobs = await ctx.step('reproduce', () => runAll(ctx, sandbox, failed, definitions, env));
-  const pipelineLink = { label: `Pipeline #${id}`, url: pipeline.webUrl };
+  const pipelineLink = local
+    ? { label: ctx.reference.label, url: ctx.reference.url }
+    : { label: `Pipeline #${id}`, url: pipeline.webUrl };
   if (jobs.every((j) => j.reproduction?.exitCode === 0)) {
     return {
-      summary: `The failed jobs (${jobs.map((j) => j.name).join(', ')}) pass in the sandbox at ${pipeline.sha.slice(0, 8)}: the failure does not come from the code (runner, network or a flaky test). Retry the pipeline; nothing was changed.`,
+      summary: local
+        ? `Job "${local.job}" passes in the sandbox: there is nothing to fix.`
+        : `The failed jobs (${jobs.map((j) => j.name).join(', ')}) pass in the sandbox at ${pipeline.sha.slice(0, 8)}: the failure does not come from the code (runner, network or a flaky test). Retry the pipeline; nothing was changed.`,
       links: [pipelineLink],
     };
   }
@@ -82,7 +92,55 @@ async function fixPipeline(ctx: FlowContext): Promise<FlowResult> {
     if (jobs.every((j) => j.reproduction?.exitCode === 0)) break;
     if (attempt === FIX_ATTEMPTS) throw stillFailing(jobs);
   }
+  if (local) return commitLocalFix(ctx, sandbox, local.job as string, report as FixReport);
   return publishFix(ctx, sandbox, pipeline, report as FixReport, pipelineLink);
+}
+
+/** Local mode: the job of the workspace's CI configuration, run as if a pipeline had failed. */
+function localFailure(
+  ctx: FlowContext,
+  job: string,
+): { pipeline: PipelineInfo; failed: FailedJob[] } {
+  ctx.event('pipeline', `Local job "${job}" of ${ctx.reference.local?.workspaceFolder}`);
+  return {
+    pipeline: {
+      id: 0,
+      status: 'failed',
+      ref: 'HEAD',
+      sha: 'HEAD',
+      source: 'local',
+      webUrl: ctx.reference.url,
+    },
+    failed: [
+      {
+        job: {
+          id: 0,
+          name: job,
+          stage: 'test',
+          status: 'failed',
+          allowFailure: false,
+          webUrl: ctx.reference.url,
+        },
+        trace: '(run locally: there is no GitLab log; see the sandbox run below)',
+      },
+    ],
+  };
+}
+
+async function commitLocalFix(
+  ctx: FlowContext,
+  sandbox: Sandbox,
+  job: string,
+  report: FixReport,
+): Promise<FlowResult> {
+  const title = report.commitTitle ?? `Fix job ${job}`;
+  const commit = await ctx.step('commit', () =>
+    commitLocally(ctx, sandbox, `${title}\n\n${report.explanation}`),
+  );
+  return {
+    summary: `Fixed job "${job}": ${report.explanation.split('\n')[0]} The fix is commit ${commit.sha.slice(0, 8)} on branch ${commit.branch} of your repository; nothing was pushed.`,
+    links: [{ label: `Branch ${commit.branch}`, url: ctx.reference.url }],
+  };
 }
 
 const REPORT_FIX = {

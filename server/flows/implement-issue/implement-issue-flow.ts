@@ -4,7 +4,8 @@ import { runAgentStep } from '../../agent/agent-loop';
 import { AccessLevel } from '../../forge/forge';
 import type { IssueInfo } from '../../forge/gitlab-records';
 import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
-import { publish } from '../publish';
+import { localTaskReference } from '../local-reference';
+import { commitLocally, publish } from '../publish';
 import {
   IMPLEMENT_SYSTEM,
   Implementation,
@@ -32,16 +33,21 @@ export const implementIssueFlow: Flow = {
   requiredAccessName: 'Developer',
   recommendWhen: 'the person wants an issue implemented as a merge request',
   run: implementIssue,
+  localReference: async (text, workspaceFolder) => localTaskReference(text, workspaceFolder),
 };
 
 async function implementIssue(ctx: FlowContext): Promise<FlowResult> {
   const { projectPath, id } = ctx.reference;
-  const { issue, notes } = await ctx.step('fetch_issue', async () => ({
-    issue: await ctx.forge.getIssue(projectPath, id),
-    notes: await ctx.forge.getIssueNotes(projectPath, id),
-  }));
-  const project = await ctx.forge.getProject(projectPath);
+  const local = ctx.reference.local;
+  const { issue, notes } = local
+    ? { issue: localIssue(local.task as string, ctx.reference.url), notes: [] }
+    : await ctx.step('fetch_issue', async () => ({
+        issue: await ctx.forge.getIssue(projectPath, id),
+        notes: await ctx.forge.getIssueNotes(projectPath, id),
+      }));
+  const project = local ? undefined : await ctx.forge.getProject(projectPath);
   const sandbox = await ctx.step('prepare_sandbox', async () => {
+    if (!project) return ctx.sandbox();
     const branch = await ctx.forge.getBranch(projectPath, project.defaultBranch);
     if (!branch)
       throw new FlowError(`${projectPath} has no ${project.defaultBranch} branch to start from.`);
@@ -98,6 +104,9 @@ async function implementIssue(ctx: FlowContext): Promise<FlowResult> {
     }
     goal = testsFailedGoal(tests.command, tests.output);
   }
+  if (!project) {
+    return commitLocalImplementation(ctx, sandbox, implementation as Implementation, issue);
+  }
   return publishImplementation(
     ctx,
     sandbox,
@@ -105,6 +114,36 @@ async function implementIssue(ctx: FlowContext): Promise<FlowResult> {
     implementation as Implementation,
     project.defaultBranch,
   );
+}
+
+/** Local mode: the task in words stands in for an issue. */
+function localIssue(task: string, url: string): IssueInfo {
+  const title = task.split('\n')[0].slice(0, 72);
+  return {
+    iid: 0,
+    title,
+    description: task,
+    state: 'opened',
+    labels: [],
+    author: 'you',
+    webUrl: url,
+  };
+}
+
+async function commitLocalImplementation(
+  ctx: FlowContext,
+  sandbox: Sandbox,
+  implementation: Implementation,
+  issue: IssueInfo,
+): Promise<FlowResult> {
+  const title = implementation.title ?? issue.title;
+  const commit = await ctx.step('commit', () =>
+    commitLocally(ctx, sandbox, `${title}\n\n${implementation.summary}`),
+  );
+  return {
+    summary: `Implemented "${issue.title}": commit ${commit.sha.slice(0, 8)} on branch ${commit.branch} of your repository; nothing was pushed.`,
+    links: [{ label: `Branch ${commit.branch}`, url: ctx.reference.url }],
+  };
 }
 
 const REPORT = {
