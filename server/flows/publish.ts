@@ -90,7 +90,22 @@ function assertSameHost(ctx: FlowContext, repoUrl: string): void {
  * For local work: commits the worktree on the session's branch in the person's repository and
  * stops there. Nothing is pushed; the branch is theirs to review, merge or drop.
  */
-export async function commitLocally(
+export async function finishLocally(
+  ctx: FlowContext,
+  sandbox: Sandbox,
+  message: { title: string; body: string },
+  done: string,
+): Promise<{ summary: string; links: { label: string; url: string }[] }> {
+  const commit = await ctx.step('commit', () =>
+    commitLocally(ctx, sandbox, `${message.title}\n\n${message.body}`),
+  );
+  return {
+    summary: `${done} The change is commit ${commit.sha.slice(0, 8)} on branch ${commit.branch} of your repository; nothing was pushed.`,
+    links: [{ label: `Branch ${commit.branch}`, url: ctx.reference.url }],
+  };
+}
+
+async function commitLocally(
   ctx: FlowContext,
   sandbox: Sandbox,
   message: string,

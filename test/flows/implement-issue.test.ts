@@ -1,18 +1,12 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import type { ApprovalRequestedParams, SessionGetResult } from '../../server/protocol';
 import { requireDocker } from '../support/docker-world';
-import { GitClient } from '../support/git-client';
-import { GitLabStandIn } from '../support/gitlab-stand-in';
-import { ProtocolClient } from '../support/protocol-client';
+import { type ExampleWorld, PROJECT_DIR, startExampleWorld } from '../support/fix-pipeline-world';
+import type { GitLabStandIn } from '../support/gitlab-stand-in';
+import type { ProtocolClient } from '../support/protocol-client';
 import { readTree } from '../support/review-world';
-import { ScriptedModel, type Reply, type ScriptedRequest } from '../support/scripted-model';
+import type { Reply, ScriptedRequest } from '../support/scripted-model';
 import { isFinished, sessionWhere } from '../support/sessions';
-import { tempDir } from '../support/temp-dir';
-
-const PROJECT_DIR = path.resolve(__dirname, '..', '..', 'examples', 'fix-pipeline-demo', 'project');
-const TOKEN = 'glpat-implementer-0123456789';
-const KEY = 'sk-implementer-0123456789';
 const GUARD =
   "  if (!Number.isInteger(page) || page < 1) throw new RangeError('page must be a positive integer');\n";
 
@@ -57,58 +51,29 @@ function implementer(request: ScriptedRequest): Reply | undefined {
 
 describe('Implement Issue end to end: GitLab stand-in, real git over HTTP, real Docker (slow)', function () {
   this.timeout(300_000);
+  let world: ExampleWorld;
   let gitlab: GitLabStandIn;
-  let model: ScriptedModel;
-  let state: ReturnType<typeof tempDir>;
-  let workspace: ReturnType<typeof tempDir>;
   let client: ProtocolClient;
 
   before(async function () {
     await requireDocker(this);
-    gitlab = await GitLabStandIn.start();
-    model = await ScriptedModel.start({ apiKey: KEY });
     const files = readTree(PROJECT_DIR);
     files['src/paginate.js'] = files['src/paginate.js'].replace('Math.floor(', 'Math.ceil(');
-    gitlab.addUser({ username: 'dev', token: TOKEN });
-    gitlab.addProject({ path: 'group/app', files, defaultBranch: 'main' });
-    gitlab.addMember({ path: 'group/app', username: 'dev', level: 30 });
-    gitlab.addIssue({
-      project: 'group/app',
-      iid: 1,
-      title: 'paginate accepts page 0',
-      description:
-        'paginate(items, 0, 2) returns a nonsense page. Page numbers start at 1; reject anything below.',
-      author: 'dev',
-    });
-    state = tempDir('tandem-implement-state-');
-    workspace = tempDir('tandem-implement-workspace-');
-    const git = new GitClient(path.join(state.dir, 'git-home'));
-    await git.ok(workspace.dir, [
-      '-c',
-      `http.extraHeader=PRIVATE-TOKEN: ${TOKEN}`,
-      'clone',
-      '-q',
-      gitlab.gitUrl('group/app'),
-      '.',
-    ]);
-    model.respond(implementer);
-    client = await ProtocolClient.start({
-      env: {
-        TANDEM_STATE_DIR: state.dir,
-        OPENAI_BASE_URL: model.baseUrl,
-        OPENAI_API_KEY: KEY,
-        GITLAB_URL: gitlab.url,
-        GITLAB_TOKEN: TOKEN,
-      },
-      settings: { model: { retryBaseMs: 10 }, sandbox: { memory: '1g', pids: 256 } },
-      workspaceFolder: workspace.dir,
-    });
+    world = await startExampleWorld(files, (stand) =>
+      stand.addIssue({
+        project: 'group/app',
+        iid: 1,
+        title: 'paginate accepts page 0',
+        description:
+          'paginate(items, 0, 2) returns a nonsense page. Page numbers start at 1; reject anything below.',
+        author: 'dev',
+      }),
+    );
+    ({ gitlab, client } = world);
+    world.model.respond(implementer);
   });
   after(async () => {
-    await client?.stop();
-    await Promise.all([gitlab?.stop(), model?.stop()]);
-    workspace?.cleanup();
-    state?.cleanup();
+    await world?.stop();
   });
 
   it('plans, implements, runs the project’s tests, pushes and opens one merge request closing the issue', async () => {

@@ -67,31 +67,30 @@ export function fixer(options: { fix: boolean }) {
   };
 }
 
-/** The example project with a failed pipeline on GitLab, a clone as workspace, and the server. */
-export interface FixPipelineWorld {
+/** The example project on the GitLab stand-in, a clone of it as workspace, and the server. */
+export interface ExampleWorld {
   gitlab: GitLabStandIn;
   model: ScriptedModel;
   client: ProtocolClient;
-  pipelineId: number;
   stop(): Promise<void>;
 }
 
-export async function startFixPipelineWorld(): Promise<FixPipelineWorld> {
+/**
+ * Seeds `group/app` (user `dev`, Developer) with `files` and whatever `seed` adds, clones it as
+ * the workspace, and starts the server on it with the scripted model.
+ */
+export async function startExampleWorld(
+  files: Record<string, string> = readTree(PROJECT_DIR),
+  seed: (gitlab: GitLabStandIn) => void = () => undefined,
+): Promise<ExampleWorld> {
   const gitlab = await GitLabStandIn.start();
   const model = await ScriptedModel.start({ apiKey: KEY });
   gitlab.addUser({ username: 'dev', token: TOKEN });
-  gitlab.addProject({ path: 'group/app', files: readTree(PROJECT_DIR), defaultBranch: 'main' });
+  gitlab.addProject({ path: 'group/app', files, defaultBranch: 'main' });
   gitlab.addMember({ path: 'group/app', username: 'dev', level: 30 });
-  const pipelineId = gitlab.addPipeline({
-    project: 'group/app',
-    ref: 'main',
-    jobs: [
-      { name: 'lint', stage: 'lint', status: 'success' },
-      { name: 'test', stage: 'test', status: 'failed', trace: FAILING_TRACE },
-    ],
-  }).id;
-  const state = tempDir('tandem-fix-state-');
-  const workspace = tempDir('tandem-fix-workspace-');
+  seed(gitlab);
+  const state = tempDir('tandem-example-state-');
+  const workspace = tempDir('tandem-example-workspace-');
   const git = new GitClient(path.join(state.dir, 'git-home'));
   const header = `http.extraHeader=PRIVATE-TOKEN: ${TOKEN}`;
   await git.ok(workspace.dir, ['-c', header, 'clone', '-q', gitlab.gitUrl('group/app'), '.']);
@@ -110,7 +109,6 @@ export async function startFixPipelineWorld(): Promise<FixPipelineWorld> {
     gitlab,
     model,
     client,
-    pipelineId,
     stop: async () => {
       await client.stop();
       await Promise.all([gitlab.stop(), model.stop()]);
@@ -118,4 +116,24 @@ export async function startFixPipelineWorld(): Promise<FixPipelineWorld> {
       state.cleanup();
     },
   };
+}
+
+/** The example project with a failed pipeline on `main`. */
+export interface FixPipelineWorld extends ExampleWorld {
+  pipelineId: number;
+}
+
+export async function startFixPipelineWorld(): Promise<FixPipelineWorld> {
+  let pipelineId = 0;
+  const world = await startExampleWorld(readTree(PROJECT_DIR), (gitlab) => {
+    pipelineId = gitlab.addPipeline({
+      project: 'group/app',
+      ref: 'main',
+      jobs: [
+        { name: 'lint', stage: 'lint', status: 'success' },
+        { name: 'test', stage: 'test', status: 'failed', trace: FAILING_TRACE },
+      ],
+    }).id;
+  });
+  return { ...world, pipelineId };
 }

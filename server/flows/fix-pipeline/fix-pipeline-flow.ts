@@ -6,7 +6,7 @@ import { AccessLevel } from '../../forge/forge';
 import type { JobInfo, PipelineInfo } from '../../forge/gitlab-records';
 import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
 import { localJobReference } from '../local-reference';
-import { commitLocally, publish } from '../publish';
+import { finishLocally, publish } from '../publish';
 import type { JobDefinition } from './ci-config';
 import { type FailedJobContext, FIX_SYSTEM, FixReport, fixGoal, retryGoal } from './fix-prompt';
 import { cleanTrace } from './job-trace';
@@ -134,13 +134,13 @@ async function commitLocalFix(
   report: FixReport,
 ): Promise<FlowResult> {
   const title = report.commitTitle ?? `Fix job ${job}`;
-  const commit = await ctx.step('commit', () =>
-    commitLocally(ctx, sandbox, `${title}\n\n${report.explanation}`),
+  const first = report.explanation.split('\n')[0];
+  return finishLocally(
+    ctx,
+    sandbox,
+    { title, body: report.explanation },
+    `Fixed job "${job}": ${first}`,
   );
-  return {
-    summary: `Fixed job "${job}": ${report.explanation.split('\n')[0]} The fix is commit ${commit.sha.slice(0, 8)} on branch ${commit.branch} of your repository; nothing was pushed.`,
-    links: [{ label: `Branch ${commit.branch}`, url: ctx.reference.url }],
-  };
 }
 
 const REPORT_FIX = {

@@ -5,7 +5,7 @@ import { AccessLevel } from '../../forge/forge';
 import type { IssueInfo } from '../../forge/gitlab-records';
 import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
 import { localTaskReference } from '../local-reference';
-import { commitLocally, publish } from '../publish';
+import { finishLocally, publish } from '../publish';
 import {
   IMPLEMENT_SYSTEM,
   Implementation,
@@ -137,13 +137,8 @@ async function commitLocalImplementation(
   issue: IssueInfo,
 ): Promise<FlowResult> {
   const title = implementation.title ?? issue.title;
-  const commit = await ctx.step('commit', () =>
-    commitLocally(ctx, sandbox, `${title}\n\n${implementation.summary}`),
-  );
-  return {
-    summary: `Implemented "${issue.title}": commit ${commit.sha.slice(0, 8)} on branch ${commit.branch} of your repository; nothing was pushed.`,
-    links: [{ label: `Branch ${commit.branch}`, url: ctx.reference.url }],
-  };
+  const body = implementation.summary;
+  return finishLocally(ctx, sandbox, { title, body }, `Implemented "${issue.title}".`);
 }
 
 const REPORT = {
