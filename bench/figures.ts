@@ -120,6 +120,10 @@ export function sandboxFigures(r: SandboxResult): Figure[] {
       PREPARE_RATIO_TARGET,
     ),
     {
+      name: `session prepare cold vs a bare container create + start (the floor): medians (n=${r.prepareFloor?.oursMs.length})`,
+      value: `${ms(median(r.prepareFloor?.oursMs ?? []))} / ${ms(median(r.prepareFloor?.rawMs ?? []))} (${r.prepareFloor?.ratioMedian.toFixed(2)}×)`,
+    },
+    {
       name: `session prepare warm (container reused), median of ${r.prepareWarmMs?.length}`,
       value: ms(median(r.prepareWarmMs ?? [])),
     },

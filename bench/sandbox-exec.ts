@@ -1,5 +1,6 @@
 // Sandbox figures: our exec vs raw dockerode exec on the same container, and prepare (cold and
-// warm) vs `devcontainer up` alone, measured side by side in alternating pairs.
+// warm) vs `devcontainer up` alone and vs the floor (a bare container create + start), measured
+// side by side in alternating pairs.
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
@@ -25,6 +26,7 @@ export interface SandboxResult {
   execTrue?: PairedResult;
   execMegabyte?: PairedResult;
   prepareCold?: PairedResult;
+  prepareFloor?: PairedResult;
   prepareWarmMs?: number[];
 }
 
@@ -82,21 +84,22 @@ export async function measureSandbox(
   }
 
   let n = 0;
-  const prepareCold = await paired(
-    'sandbox prepare cold',
-    plan.preparePairs,
-    async () => {
-      const started = performance.now();
-      const cold = await provider.prepare({
-        sessionId: `bench${String(++n).padStart(3, '0')}-cold`,
-        flow: 'bench',
-        workspaceFolder: repo.dir,
-      });
-      return { ms: performance.now() - started, cleanup: () => cold.dispose() };
-    },
-    () => upAlone(docker, repo.dir, state.dir, ++n),
+  const cold = async (): Promise<Timed> => {
+    const started = performance.now();
+    const prepared = await provider.prepare({
+      sessionId: `bench${String(++n).padStart(3, '0')}-cold`,
+      flow: 'bench',
+      workspaceFolder: repo.dir,
+    });
+    return { ms: performance.now() - started, cleanup: () => prepared.dispose() };
+  };
+  const prepareCold = await paired('sandbox prepare cold', plan.preparePairs, cold, () =>
+    upAlone(docker, repo.dir, state.dir, ++n),
   );
-  return { available: true, execTrue, execMegabyte, prepareCold, prepareWarmMs };
+  const prepareFloor = await paired('sandbox prepare cold vs run', plan.preparePairs, cold, () =>
+    runAlone(docker, repo.dir, state.dir, ++n),
+  );
+  return { available: true, execTrue, execMegabyte, prepareCold, prepareFloor, prepareWarmMs };
 }
 
 interface Timed {
@@ -186,6 +189,29 @@ async function upAlone(docker: Docker, repo: string, stateDir: string, n: number
     ms: performance.now() - started,
     cleanup: async () => {
       await docker.getContainer(up.containerId).remove({ force: true });
+      await removeWorktree(repo, worktree);
+    },
+  };
+}
+
+/**
+ * The floor for prepare: a worktree made outside the timing, then the least any container
+ * sandbox pays, a bare create + start of the same image with the worktree mounted.
+ */
+async function runAlone(docker: Docker, repo: string, stateDir: string, n: number): Promise<Timed> {
+  const worktree = path.join(stateDir, `floor-${n}`, 'worktree');
+  await addWorktree(repo, worktree, `bench/floor-${n}`);
+  const started = performance.now();
+  const container = await docker.createContainer({
+    Image: sandboxConfig().image,
+    Entrypoint: ['sleep', 'infinity'],
+    HostConfig: { Binds: [`${worktree}:/workspaces/worktree`], NetworkMode: 'none' },
+  });
+  await container.start();
+  return {
+    ms: performance.now() - started,
+    cleanup: async () => {
+      await container.remove({ force: true });
       await removeWorktree(repo, worktree);
     },
   };

@@ -57,6 +57,9 @@ export function containedConfig(worktree: string, sandbox: SandboxConfig): Conta
     ? keepSafe(readConfig(source), path.dirname(source), dropped)
     : { name: 'tandem default', image: sandbox.image };
   if (!source && sandbox.image === DEFAULT_SANDBOX_IMAGE) config.remoteUser = SANDBOX_USER;
+  // A server running as root hands the worktree to the container user instead
+  // (workspace-owner.ts); mapping that user to uid 0 would only cost an image build.
+  if (process.getuid?.() === 0) config.updateRemoteUserUID = false;
   config.workspaceFolder ??= `/workspaces/${path.basename(worktree)}`;
   config.workspaceMount = `type=bind,source=${worktree},target=${config.workspaceFolder as string}`;
   config.runArgs = [...((config.runArgs as string[] | undefined) ?? []), ...limits(sandbox)];

@@ -6,7 +6,8 @@ import { isLiveOwner, ownerId } from '../server/store/owner';
 import { SANDBOX_UID, SANDBOX_USER } from './base-image';
 import { execInContainer, type ExecTarget } from './container-exec';
 import { containedConfig } from './devcontainer-config';
-import { devcontainerCli, devcontainerUp, writeConfig } from './devcontainer-cli';
+import { devcontainerCli, devcontainerUp, type UpResult, writeConfig } from './devcontainer-cli';
+import { canStartDirectly, startDefaultContainer } from './default-container';
 import { addWorktree, removeWorktree } from './git';
 import { giveWorktreeTo } from './workspace-owner';
 import { readAccount } from './container-passwd';
@@ -89,7 +90,10 @@ export class DevContainerProvider implements SandboxProvider {
       const code = problems[0].startsWith('Docker') ? 'docker_unavailable' : 'image_missing';
       throw new SandboxError(problems.join(' '), code);
     }
-    const existing = await this.findContainer(options.sessionId, sandboxDir);
+    // A new worktree is a new directory: a container left from before mounts the old one.
+    const stale = fresh ? readSaved(sandboxDir) : undefined;
+    if (stale) await removeContainer(this.docker, stale.id);
+    const existing = fresh ? undefined : await this.findContainer(options.sessionId, sandboxDir);
     const container = existing ?? (await this.up(options, sandboxDir, worktree));
     return new DevContainerSandbox(this.docker, container, {
       worktree,
@@ -106,11 +110,7 @@ export class DevContainerProvider implements SandboxProvider {
     let removed = 0;
     for (const info of containers) {
       if (isLiveOwner(info.Labels[LABEL_OWNER]) || info.Labels[LABEL_OWNER] === ownerId()) continue;
-      await this.docker
-        .getContainer(info.Id)
-        .remove({ force: true })
-        .then(() => removed++)
-        .catch(() => undefined);
+      if (await removeContainer(this.docker, info.Id)) removed++;
     }
     return removed;
   }
@@ -141,17 +141,35 @@ export class DevContainerProvider implements SandboxProvider {
     const knownUser = !contained.source && contained.config.remoteUser === SANDBOX_USER;
     if (knownUser) await giveWorktreeTo(worktree, SANDBOX_UID, SANDBOX_UID);
     options.onProgress?.('starting the dev container');
-    const up = await devcontainerUp({
-      worktree,
-      configFile,
-      labels: { [LABEL_SESSION]: options.sessionId, [LABEL_OWNER]: ownerId() },
-      onProgress: options.onProgress,
-    });
+    const labels = { [LABEL_SESSION]: options.sessionId, [LABEL_OWNER]: ownerId() };
+    const up = canStartDirectly({ hasProjectConfig: contained.source !== undefined })
+      ? await this.startDirectly(contained.config, worktree, labels)
+      : await devcontainerUp({ worktree, configFile, labels, onProgress: options.onProgress });
     const user = await this.nonRootUser(up.containerId, up.remoteUser);
     if (!knownUser) await this.handWorktreeTo(up.containerId, user, worktree);
     const prepared = { id: up.containerId, user, workspaceFolder: up.remoteWorkspaceFolder };
     fs.writeFileSync(path.join(sandboxDir, 'container.json'), JSON.stringify(prepared));
     return prepared;
+  }
+
+  private async startDirectly(
+    config: Record<string, unknown>,
+    worktree: string,
+    labels: Record<string, string>,
+  ): Promise<UpResult> {
+    const workspaceFolder = config.workspaceFolder as string;
+    const containerId = await startDefaultContainer(this.docker, {
+      image: config.image as string,
+      worktree,
+      workspaceFolder,
+      labels,
+      sandbox: this.options.config(),
+    });
+    return {
+      containerId,
+      remoteUser: (config.remoteUser as string | undefined) ?? 'root',
+      remoteWorkspaceFolder: workspaceFolder,
+    };
   }
 
   private async handWorktreeTo(containerId: string, user: string, worktree: string): Promise<void> {
@@ -176,6 +194,31 @@ export class DevContainerProvider implements SandboxProvider {
     );
     return found?.exitCode === 0 && found.stdout.trim() ? found.stdout.trim() : 'root';
   }
+}
+
+/**
+ * Removes a sandbox container and untags the image the devcontainer CLI built for its worktree
+ * (`vsc-<folder>-<hash>[-uid]`), so sessions do not pile up tags; the layers stay, as the build
+ * cache of the next session. True when the container was removed.
+ */
+async function removeContainer(docker: Docker, id: string): Promise<boolean> {
+  const container = docker.getContainer(id);
+  const image = await container
+    .inspect()
+    .then((info) => info.Config.Image)
+    .catch(() => undefined);
+  const removed = await container
+    .remove({ force: true })
+    .then(() => true)
+    .catch(() => false);
+  if (image?.startsWith('vsc-')) {
+    for (const tag of new Set([image, image.replace(/-uid$/, '')]))
+      await docker
+        .getImage(tag)
+        .remove({ noprune: true })
+        .catch(() => undefined);
+  }
+  return removed;
 }
 
 interface PreparedContainer {
@@ -256,10 +299,7 @@ export class DevContainerSandbox implements Sandbox {
 
   /** Removes the container and the worktree; the session's branch (and its commits) stays. */
   async dispose(): Promise<void> {
-    await this.docker
-      .getContainer(this.target.containerId)
-      .remove({ force: true })
-      .catch(() => undefined);
+    await removeContainer(this.docker, this.target.containerId);
     await removeWorktree(this.details.repo, this.worktree);
   }
 }

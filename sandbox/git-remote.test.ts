@@ -4,15 +4,7 @@ import * as path from 'node:path';
 import { GitClient, withCredentials } from '../test/support/git-client';
 import { GitLabStandIn } from '../test/support/gitlab-stand-in';
 import { tempDir } from '../test/support/temp-dir';
-import {
-  addWorktree,
-  commitAll,
-  git,
-  GitRemoteError,
-  pushBranch,
-  remoteBranchHead,
-  type GitIdentity,
-} from './git';
+import { addWorktree, commitAll, git, GitRemoteError, pushBranch, type GitIdentity } from './git';
 
 const DEV = 'glpat-dev-0123456789abcdef';
 const REPORTER = 'glpat-reporter-0123456789abcdef';
@@ -35,7 +27,7 @@ function assertNoToken(message: string, token: string): void {
   assert.ok(!message.includes(Buffer.from(`oauth2:${token}`).toString('base64')), message);
 }
 
-describe('host-side git: commit, push and remote heads against the GitLab stand-in', () => {
+describe('host-side git: commit and push against the GitLab stand-in', () => {
   let gitlab: GitLabStandIn;
   let temp: ReturnType<typeof tempDir>;
   let client: GitClient;
@@ -119,17 +111,16 @@ describe('host-side git: commit, push and remote heads against the GitLab stand-
     });
   });
 
-  describe('pushBranch and remoteBranchHead', () => {
+  describe('pushBranch', () => {
     it('creates the branch on GitLab, then reports it unchanged, then updated', async () => {
       const worktree = await sessionWorktree();
       fs.writeFileSync(path.join(worktree, 'fix.txt'), 'fixed\n');
       const { sha } = await commitAll(worktree, 'Fix', BOT);
       const target = { worktree, remoteUrl, branch: 'tandem/fix-1', token: DEV };
 
-      assert.equal(await remoteBranchHead(target), null);
+      assert.equal(gitlab.branchHead('group/app', 'tandem/fix-1'), undefined);
       assert.deepEqual(await pushBranch(target), { sha, outcome: 'created' });
       assert.equal(gitlab.branchHead('group/app', 'tandem/fix-1'), sha);
-      assert.equal(await remoteBranchHead(target), sha);
       assert.deepEqual(gitlab.pushes.at(-1), {
         project: 'group/app',
         username: 'dev',
@@ -137,7 +128,9 @@ describe('host-side git: commit, push and remote heads against the GitLab stand-
       });
       assert.match(gitlab.commitDiff('group/app', sha), /^\+fixed$/m);
 
+      const pushes = gitlab.pushes.length;
       assert.deepEqual(await pushBranch(target), { sha, outcome: 'unchanged' });
+      assert.equal(gitlab.pushes.length, pushes, 'an unchanged branch sends nothing');
       fs.writeFileSync(path.join(worktree, 'fix.txt'), 'fixed again\n');
       const second = await commitAll(worktree, 'Fix again', BOT);
       assert.deepEqual(await pushBranch(target), { sha: second.sha, outcome: 'updated' });
@@ -171,9 +164,6 @@ describe('host-side git: commit, push and remote heads against the GitLab stand-
         /^GitLab refused the push to branch tandem\/nope \(401\): the token was not accepted\. Set tandem\.gitlab\.token or GITLAB_TOKEN/,
       );
       assertNoToken(error.message, WRONG);
-      const read = await rejection(remoteBranchHead({ remoteUrl, branch: 'main', token: WRONG }));
-      assert.equal(read.reason, 'unauthorized');
-      assertNoToken(read.message, WRONG);
       assert.equal(gitlab.branchHead('group/app', 'tandem/nope'), undefined);
     });
 
@@ -211,8 +201,9 @@ describe('host-side git: commit, push and remote heads against the GitLab stand-
 
     it('says when GitLab has no such repository', async () => {
       const missing = `${gitlab.url}/group/missing.git`;
+      const worktree = await sessionWorktree();
       const error = await rejection(
-        remoteBranchHead({ remoteUrl: missing, branch: 'main', token: DEV }),
+        pushBranch({ worktree, remoteUrl: missing, branch: 'tandem/x', token: DEV }),
       );
       assert.equal(error.reason, 'not_found');
       assert.match(error.message, /GitLab found no repository at .*group\/missing\.git/);

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { SandboxError } from './sandbox';
 
 const GIT_TIMEOUT_MS = 60_000;
@@ -152,17 +151,6 @@ export async function pushBranch(
   const outcome: PushOutcome =
     flag === '*' ? 'created' : flag === '+' ? 'forced' : flag === '=' ? 'unchanged' : 'updated';
   return { sha, outcome };
-}
-
-/** The sha of `refs/heads/<branch>` on GitLab, or null when there is no such branch. */
-export async function remoteBranchHead(
-  options: GitRemote & { branch: string },
-): Promise<string | null> {
-  const ref = `refs/heads/${options.branch}`;
-  const args = ['ls-remote', '--heads', options.remoteUrl, ref];
-  const { stdout } = await remoteGit(tmpdir(), args, options, `read branch ${options.branch}`);
-  const line = stdout.split('\n').find((l) => l.endsWith(`\t${ref}`));
-  return line ? line.split('\t')[0] : null;
 }
 
 /**

@@ -5,8 +5,8 @@ import * as path from 'node:path';
  * When the server runs as root, the worktree belongs to root while commands run as the image's
  * non-root user, who could then not write build output. The worktree (a directory tandem
  * created, never the person's own tree) is handed to that user, and files tandem writes later
- * follow the worktree's owner. As any other user, the devcontainer CLI maps the container user
- * to the host user instead and nothing needs doing.
+ * follow the worktree's owner. As any other user, either the uids already match (the default
+ * image's user is uid 1000) or the devcontainer CLI maps the container user to the host user.
  */
 export async function giveWorktreeTo(worktree: string, uid: number, gid: number): Promise<void> {
   if (process.getuid?.() !== 0) return;

@@ -10,11 +10,11 @@ import type { FlowApprovalContext } from './chat/flow-recommendation';
 import { type ChatModel, ModelError } from './chat/model';
 import { OpenAIChatModel } from './chat/openai-model';
 import type { TandemConfig } from './config';
-import type { FlowForge } from './forge/forge';
+import type { FlowForge, ResolvedReference } from './forge/forge';
 import { ForgeError } from './forge/forge';
 import { GitLabForge } from './forge/gitlab-forge';
 import { accessProblem } from './flows/flow-access';
-import { FlowError } from './flows/flow';
+import { type Flow, FlowError } from './flows/flow';
 import { FlowRegistry } from './flows/flow-registry';
 import type { Logger } from './logger';
 import type {
@@ -140,7 +140,7 @@ export class TandemServer {
       conversations: new ConversationStore(this.db),
       sessions: this.sessions,
       logger: options.logger,
-      forge: () => this.getForge(),
+      resolveReference: (flow, text) => this.resolveReference(flow, text),
       model: () => this.getModel(),
       gitlabUrl: () => this.config.gitlab.url,
       clientCanApprove: () => this.clientCapabilities?.approvals === true,
@@ -151,6 +151,8 @@ export class TandemServer {
       const context = approval.context as FlowApprovalContext;
       const flow = this.flows.get(context.flow);
       if (!flow) return Promise.resolve(`The ${context.flow} flow is not available.`);
+      // Local work touches no GitLab project, so there is no access level to check.
+      if (context.reference.local) return Promise.resolve(undefined);
       return accessProblem(this.getForge(), flow, context.reference);
     });
     this.broker.onResolved((outcome) => this.chat.handleFlowOutcome(outcome));
@@ -226,17 +228,23 @@ export class TandemServer {
   async startFlow(params: FlowStartParams): Promise<FlowStartResult> {
     const flow = this.flows.get(params.flow);
     if (!flow) throw new FlowError(`The ${params.flow} flow is not available in this build.`);
-    const local =
-      this.workspaceFolder && flow.localReference
-        ? await flow.localReference(params.reference, this.workspaceFolder)
-        : undefined;
-    const reference =
-      local ?? (await this.getForge().resolveReference(params.reference, flow.referenceKind));
+    const reference = await this.resolveReference(flow, params.reference);
     // Local work touches no GitLab project, so there is no access level to check.
-    const problem = local ? undefined : await accessProblem(this.getForge(), flow, reference);
+    const problem = reference.local
+      ? undefined
+      : await accessProblem(this.getForge(), flow, reference);
     if (problem) throw new FlowError(problem);
     const session = this.sessions.start({ flow: flow.id, reference, trigger: params.trigger });
     return { sessionId: session.sessionId };
+  }
+
+  /** Local work on the workspace (a CI job, a task in words) when the flow has it, else GitLab's. */
+  private async resolveReference(flow: Flow, text: string): Promise<ResolvedReference> {
+    const local =
+      this.workspaceFolder && flow.localReference
+        ? await flow.localReference(text, this.workspaceFolder)
+        : undefined;
+    return local ?? (await this.getForge().resolveReference(text, flow.referenceKind));
   }
 
   /** Ends running work as interrupted, waits briefly for it to settle, then closes the store. */

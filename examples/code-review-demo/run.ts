@@ -1,4 +1,4 @@
-// `npm run demo`: the real server (dist/tandem.js lsp --stdio), driven the way an editor drives
+// The Code Review part of `npm run demo`: the real server (dist/tandem.js lsp --stdio), driven the way an editor drives
 // it, against a GitLab stand-in seeded with this folder's project and a recorded model. Nothing
 // leaves 127.0.0.1.
 import type {
@@ -8,16 +8,14 @@ import type {
   SessionSnapshot,
   TelemetrySummaryResult,
 } from '../../server/protocol';
+import { assistantSays, bold, chat, dim, say, showStatusChanges } from '../demo-output';
 import { ProtocolClient } from '../../test/support/protocol-client';
 import { DEFAULT_ANSWERS, playRecordedModel } from '../../test/support/recorded-model';
 import { FAST_SETTINGS, startReviewWorld } from '../../test/support/review-world';
 import { tempDir } from '../../test/support/temp-dir';
 
-const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
-const say = (line = '') => process.stdout.write(`${line}\n`);
-
-async function main(): Promise<void> {
+/** Chat → approval → Code Review → the review on the merge request. */
+export async function codeReviewDemo(): Promise<void> {
   const world = await startReviewWorld();
   playRecordedModel(world.model, world.base, world.head);
   const state = tempDir('tandem-demo-');
@@ -75,38 +73,6 @@ async function main(): Promise<void> {
   }
 }
 
-async function chat(
-  client: ProtocolClient,
-  text: string,
-  conversationId?: string,
-): Promise<string> {
-  say(`${bold('you')} › ${text}`);
-  const sent = await client.request<{ conversationId: string; turnId: string }>(
-    'tandem/chat/send',
-    {
-      conversationId,
-      text,
-    },
-  );
-  await assistantSays(client, (p) => p.turnId === sent.turnId);
-  return sent.conversationId;
-}
-
-async function assistantSays(client: ProtocolClient, match: (p: ChatUpdateParams) => boolean) {
-  const reply = await client.waitFor<ChatUpdateParams>(
-    'tandem/chat/update',
-    (p) => p.role === 'assistant' && p.done && !p.widget && match(p),
-  );
-  say(`${bold('tandem')} › ${reply.text}`);
-}
-
-function showStatusChanges(client: ProtocolClient): void {
-  client.connection.onNotification('tandem/session/status', (s: SessionSnapshot) => {
-    const step = s.step ? ` · ${s.step}` : '';
-    say(dim(`  ⟳ session status #${s.seq}: ${s.status}${step}`));
-  });
-}
-
 function showReview(world: Awaited<ReturnType<typeof startReviewWorld>>): void {
   say();
   say(bold(`Posted on ${world.project}!${world.mr.iid} (read back from the GitLab stand-in):`));
@@ -124,8 +90,3 @@ function showReview(world: Awaited<ReturnType<typeof startReviewWorld>>): void {
     for (const line of note.body.split('\n')) say(`  │ ${line}`);
   }
 }
-
-main().catch((error) => {
-  process.stderr.write(`demo failed: ${(error as Error).stack}\n`);
-  process.exitCode = 1;
-});

@@ -11,6 +11,8 @@ export interface CommandRequest {
   /** The key rules are kept under (see PolicyRule.project). */
   project: string;
   conversationId?: string;
+  /** The approval's title when the command alone says little (e.g. a generated job script). */
+  title?: string;
   /** Aborting while the person is being asked withdraws the question; the command is refused. */
   signal?: AbortSignal;
   /**
@@ -117,7 +119,7 @@ export class CommandGate {
     };
     const approval = broker.request({
       kind: 'command',
-      title: `Run \`${shorten(request.command)}\`?`,
+      title: request.title ?? `Run \`${shorten(request.command)}\`?`,
       sessionId: request.sessionId,
       conversationId: request.conversationId,
       command: { command: request.command, cwd: request.cwd },

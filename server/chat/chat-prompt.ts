@@ -13,7 +13,9 @@ export function recommendFlowArguments(flows: readonly Flow[]) {
       .string()
       .min(1)
       .describe(
-        'The explicit reference the person gave: a URL, group/project!7 or group/project#12',
+        'The explicit reference the person gave: a URL, group/project!7 or group/project#12; ' +
+          'for local work on the workspace, a CI job name (fix_pipeline) or the task in words ' +
+          '(implement_issue)',
       ),
     reason: z.string().optional().describe('One sentence on why this flow fits the request'),
   });
@@ -49,7 +51,10 @@ export function chatSystemPrompt(
     flowLines || '- (no flows are available in this build)',
     `When a request matches a flow and the person gave an explicit reference (a URL, or ` +
       'group/project!7 for a merge request, group/project#12 for an issue), call ' +
-      `${RECOMMEND_FLOW}. Without a reference, ask for one. Never say a flow started unless the ` +
+      `${RECOMMEND_FLOW}. Fix Pipeline and Implement Issue also work locally, without GitLab: ` +
+      'on a job of the workspace’s .gitlab-ci.yml (its name is the reference) or on a task the ' +
+      'person describes in words (the description is the reference); the result stays on a ' +
+      'branch of their repository. Without a reference, ask for one. Never say a flow started unless the ' +
       'tool result says so; when it did, confirm in one short sentence.',
     'If the person denies a flow, do not recommend it again unless asked; keep helping in other ' +
       'ways: explain, guide, answer questions.',

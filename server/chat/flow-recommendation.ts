@@ -1,5 +1,6 @@
 import type { ApprovalBroker } from '../approvals/approval-broker';
-import type { Forge, ResolvedReference } from '../forge/forge';
+import type { ResolvedReference } from '../forge/forge';
+import type { Flow } from '../flows/flow';
 import type { FlowRegistry } from '../flows/flow-registry';
 import type { FlowId } from '../protocol';
 import type { TelemetryStore } from '../telemetry/telemetry-store';
@@ -21,7 +22,8 @@ export type RecommendationOutcome =
 
 export interface RecommendationDeps {
   flows: FlowRegistry;
-  forge(): Forge;
+  /** A reference as the flow reads it: local work on the workspace, else GitLab's. */
+  resolveReference(flow: Flow, text: string): Promise<ResolvedReference>;
   broker: ApprovalBroker;
   telemetry: TelemetryStore;
   /** Whether the attached editor can show approval prompts. */
@@ -45,7 +47,7 @@ export async function recommendFlow(
 
   let reference: ResolvedReference;
   try {
-    reference = await deps.forge().resolveReference(args.reference, flow.referenceKind);
+    reference = await deps.resolveReference(flow, args.reference);
   } catch (error) {
     return {
       kind: 'result',

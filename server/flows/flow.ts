@@ -42,6 +42,8 @@ export interface FlowContext {
   authorizeCommand(
     command: string,
     cwd: string,
+    /** What the command is for, in words, as the approval's title; the command stays verbatim. */
+    options?: { title?: string },
   ): Promise<{ allowed: true } | { allowed: false; reason: string; feedback?: string }>;
 }
 

@@ -1,7 +1,8 @@
-import { commitAll, pushBranch, remoteBranchHead } from '../../sandbox/git';
+import { commitAll, pushBranch } from '../../sandbox/git';
 import type { Sandbox } from '../../sandbox/sandbox';
 import type { FlowContext } from './flow';
 import { FlowError } from './flow';
+import { together } from './together';
 
 export interface PublishInput {
   sandbox: Sandbox;
@@ -31,32 +32,38 @@ const AUTHOR = { name: 'tandem', email: 'tandem@users.noreply.local' };
 export async function publish(ctx: FlowContext, input: PublishInput): Promise<Published> {
   const { projectPath } = ctx.reference;
   const branch = input.sandbox.branch;
-  const project = await ctx.forge.getProject(projectPath);
-  if (branch === project.defaultBranch || branch === input.targetBranch) {
-    throw new FlowError(`Refusing to push to ${branch}: flows push only to their own branch.`);
-  }
+  if (branch === input.targetBranch) refuse(branch);
+  // Independent lookups and the local commit go at once; the order of effects stays:
+  // commit, push, merge request.
+  const [project, commit] = await together([
+    ctx.forge.getProject(projectPath),
+    commitAll(input.sandbox.worktree, input.commitMessage, AUTHOR),
+  ] as const);
+  if (branch === project.defaultBranch) refuse(branch);
   assertSameHost(ctx, project.httpUrlToRepo);
-  const remote = {
-    remoteUrl: project.httpUrlToRepo,
-    token: ctx.config.gitlab.token,
-    signal: ctx.signal,
-  };
-
-  const commit = await commitAll(input.sandbox.worktree, input.commitMessage, AUTHOR);
   ctx.event(
     'commit',
     commit.committed ? `Committed ${commit.sha.slice(0, 8)}` : 'Nothing new to commit',
     commit,
   );
-  const remoteHead = await remoteBranchHead({ ...remote, branch });
-  if (remoteHead !== commit.sha) {
-    const pushed = await pushBranch({ ...remote, worktree: input.sandbox.worktree, branch });
-    ctx.event('push', `Pushed ${branch} (${pushed.outcome})`, pushed);
-  } else {
-    ctx.event('push', `${branch} is already at ${commit.sha.slice(0, 8)} on GitLab`);
-  }
+  const remote = {
+    remoteUrl: project.httpUrlToRepo,
+    token: ctx.config.gitlab.token,
+    signal: ctx.signal,
+  };
+  // A push of what GitLab already has sends nothing ("unchanged"), so a re-run pushes nothing twice.
+  const [pushed, existing] = await together([
+    pushBranch({ ...remote, worktree: input.sandbox.worktree, branch }),
+    ctx.forge.findOpenMergeRequest(projectPath, branch, input.targetBranch),
+  ] as const);
+  ctx.event(
+    'push',
+    pushed.outcome === 'unchanged'
+      ? `${branch} is already at ${commit.sha.slice(0, 8)} on GitLab`
+      : `Pushed ${branch} (${pushed.outcome})`,
+    pushed,
+  );
 
-  const existing = await ctx.forge.findOpenMergeRequest(projectPath, branch, input.targetBranch);
   if (existing) {
     ctx.event('merge_request', `Merge request !${existing.iid} is already open for ${branch}`);
     return {
@@ -75,6 +82,10 @@ export async function publish(ctx: FlowContext, input: PublishInput): Promise<Pu
   });
   ctx.event('merge_request', `Opened merge request !${opened.iid}`, opened);
   return { mergeRequest: opened, branch, sha: commit.sha, created: true };
+}
+
+function refuse(branch: string): never {
+  throw new FlowError(`Refusing to push to ${branch}: flows push only to their own branch.`);
 }
 
 /** The token only ever goes to the configured GitLab host. */

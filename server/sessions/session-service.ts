@@ -230,19 +230,27 @@ export class SessionService {
     }
   }
 
-  private async authorizeCommand(id: string, signal: AbortSignal, command: string, cwd: string) {
+  private async authorizeCommand(
+    id: string,
+    signal: AbortSignal,
+    command: string,
+    cwd: string,
+    title?: string,
+  ) {
     const snapshot = this.deps.store.snapshot(id);
     let waitingSince = 0;
     const result = await this.deps.commandGate().authorize({
       command,
       cwd,
+      title,
       sessionId: id,
       project: policyProject(this.references.get(id) as ResolvedReference),
       conversationId: snapshot.conversationId,
       signal,
       onWaiting: () => {
         waitingSince = performance.now();
-        this.change(id, { status: 'awaiting_approval' }, `Waiting for approval of \`${command}\``);
+        const what = title ?? `\`${command}\``;
+        this.change(id, { status: 'awaiting_approval' }, `Waiting for approval: ${what}`);
       },
       onResolved: () => {
         this.deps.store.addTiming(id, { approvalWaitMs: performance.now() - waitingSince });
@@ -287,7 +295,8 @@ export class SessionService {
         this.prepareSandbox(id, progress, options).then((s) => timedSandbox(s, store, id)),
       timing: (timing) => store.addTiming(id, timing),
       checkBudget: () => this.checkBudget(id),
-      authorizeCommand: (command, cwd) => this.authorizeCommand(id, signal, command, cwd),
+      authorizeCommand: (command, cwd, options) =>
+        this.authorizeCommand(id, signal, command, cwd, options?.title),
       modelUsage: (usage: ModelUsage) => {
         store.addUsage(id, usage.promptTokens, usage.completionTokens);
         this.deps.telemetry.record({ type: 'model_usage', sessionId: id, ...usage });

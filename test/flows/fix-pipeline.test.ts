@@ -4,12 +4,14 @@ import type {
   SessionGetResult,
   SessionSnapshot,
 } from '../../server/protocol';
-import { requireDocker } from '../support/docker-world';
+import { docker, requireDocker } from '../support/docker-world';
 import { fixer, type FixPipelineWorld, startFixPipelineWorld } from '../support/fix-pipeline-world';
 import type { GitLabStandIn } from '../support/gitlab-stand-in';
 import type { ProtocolClient } from '../support/protocol-client';
 import type { ScriptedModel } from '../support/scripted-model';
 import { isFinished, sessionWhere } from '../support/sessions';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Docker (slow)', function () {
   this.timeout(300_000);
@@ -86,6 +88,12 @@ describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Doc
       'every command was approved by the person',
     );
     assert.ok(approvals.length >= 2);
+    // The card says what runs in words; the exact command stays on it, verbatim.
+    assert.equal(
+      approvals[0].title,
+      'Run CI job "test" in the sandbox (node --version; npm test)?',
+    );
+    assert.match(approvals[0].command?.command ?? '', /^sh -c '#!\/bin\/sh\n[\s\S]*\nnpm test\n/);
     const m = details.metrics;
     assert.ok(
       m.modelMs! > 0 &&
@@ -144,6 +152,37 @@ describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Doc
       details.events.some(
         (e) => e.type === 'command_authorization' && e.message === 'Refused: npm test',
       ),
+    );
+  });
+
+  it('fails readably when a trace cannot be fetched, and removes the sandbox it started meanwhile', async () => {
+    model.respond(fixer({ fix: true }));
+    approveCommands();
+    const containers = () =>
+      docker.listContainers({ all: true, filters: { label: ['org.tandem.session'] } });
+    const before = new Set((await containers()).map((c) => c.Id));
+    const mine = async () => (await containers()).filter((c) => !before.has(c.Id));
+    // The sandbox starts as soon as the pipeline's commit is known, while traces download: the
+    // trace fails only once the session's container is up.
+    const containerUp = (async () => {
+      for (let i = 0; i < 600 && (await mine()).length === 0; i++) await sleep(50);
+    })();
+    gitlab.failNext({
+      path: /\/jobs\/\d+\/trace$/,
+      status: 404,
+      message: '404 Not found',
+      after: containerUp,
+    });
+    const done = await start();
+    assert.equal(done.status, 'failed');
+    assert.match(done.error ?? '', /not found|404/i);
+    for (let i = 0; i < 200 && (await mine()).length > 0; i++) await sleep(50);
+    assert.deepEqual(await mine(), [], 'the sandbox started meanwhile is removed');
+    assert.equal(gitlab.pushes.length, 0);
+    const list = await client.request<{ sessions: SessionSnapshot[] }>('tandem/session/list', {});
+    assert.ok(
+      list.sessions.some((s) => s.sessionId === done.sessionId),
+      'the server keeps serving',
     );
   });
 

@@ -1,54 +1,17 @@
 import * as assert from 'node:assert/strict';
 import type { ApprovalRequestedParams, SessionGetResult } from '../../server/protocol';
 import { requireDocker } from '../support/docker-world';
-import { type ExampleWorld, PROJECT_DIR, startExampleWorld } from '../support/fix-pipeline-world';
+import {
+  type ExampleWorld,
+  GUARD,
+  implementer,
+  PROJECT_DIR,
+  startExampleWorld,
+} from '../support/fix-pipeline-world';
 import type { GitLabStandIn } from '../support/gitlab-stand-in';
 import type { ProtocolClient } from '../support/protocol-client';
 import { readTree } from '../support/review-world';
-import type { Reply, ScriptedRequest } from '../support/scripted-model';
 import { isFinished, sessionWhere } from '../support/sessions';
-const GUARD =
-  "  if (!Number.isInteger(page) || page < 1) throw new RangeError('page must be a positive integer');\n";
-
-/** The recorded implementer: a plan, then the edit, then the report. */
-function implementer(request: ScriptedRequest): Reply | undefined {
-  const tools = JSON.stringify(request.body.tools ?? []);
-  const said = JSON.stringify(request.body.messages);
-  if (tools.includes('submit_plan')) {
-    return {
-      toolCalls: [
-        {
-          name: 'submit_plan',
-          arguments: { steps: ['Reject page numbers below 1 in paginate()', 'Test it'] },
-        },
-      ],
-    };
-  }
-  if (!tools.includes('report_implementation')) return undefined;
-  if (!said.includes('"name":"edit_file"')) {
-    const anchor = '  const pages = Math.ceil(items.length / size);\n';
-    return {
-      toolCalls: [
-        {
-          name: 'edit_file',
-          arguments: { path: 'src/paginate.js', old_text: anchor, new_text: GUARD + anchor },
-        },
-      ],
-    };
-  }
-  return {
-    toolCalls: [
-      {
-        name: 'report_implementation',
-        arguments: {
-          summary: 'paginate() now throws a RangeError for page numbers below 1.',
-          title: 'Reject page numbers below 1',
-        },
-      },
-    ],
-  };
-}
-
 describe('Implement Issue end to end: GitLab stand-in, real git over HTTP, real Docker (slow)', function () {
   this.timeout(300_000);
   let world: ExampleWorld;

@@ -82,33 +82,93 @@ describe('sandbox: the project’s devcontainer.json is honoured, with containme
     assert.ok(progress.some((m) => /runArgs --network=host/.test(m)));
     assert.ok(progress.some((m) => /initializeCommand \(it would run on the host\)/.test(m)));
   });
+
+  it('untags the images the CLI built for the worktree when disposed; their layers stay as cache', async () => {
+    const info = await docker.getContainer(sandbox.containerId).inspect();
+    const built = info.Config.Image;
+    assert.match(built, /^vsc-/);
+    const tags = [built, built.replace(/-uid$/, '')];
+    const tagged = async () =>
+      (await docker.listImages())
+        .flatMap((i) => i.RepoTags ?? [])
+        .filter((t) => tags.some((b) => t.startsWith(`${b}:`)));
+    assert.ok((await tagged()).length > 0);
+    await sandbox.dispose();
+    sandbox = undefined as unknown as DevContainerSandbox;
+    assert.deepEqual(await tagged(), []);
+    await assert.rejects(docker.getContainer(info.Id).inspect(), /no such container/i);
+  });
 });
 
 describe('sandbox: a project without devcontainer.json gets the default (slow)', function () {
   this.timeout(180_000);
+  let state: ReturnType<typeof tempDir>;
+  const repos: ReturnType<typeof gitRepo>[] = [];
+  const sandboxes: DevContainerSandbox[] = [];
 
-  it('uses tandem.sandbox.image as the non-root tandem user', async function () {
+  before(async function () {
     await requireDocker(this);
-    const state = tempDir('tandem-sandbox-state-');
-    const repo = gitRepo({ 'README.md': '# plain\n' });
+    state = tempDir('tandem-sandbox-state-');
+  });
+  after(async () => {
+    for (const sandbox of sandboxes) await sandbox.dispose();
+    for (const repo of repos) repo.cleanup();
+    state?.cleanup();
+  });
+
+  const prepare = async (sessionId: string, files: Record<string, string>) => {
+    const repo = gitRepo(files);
+    repos.push(repo);
     const provider = new DevContainerProvider({
       rootDir: state.dir,
       config: () => sandboxConfig(),
     });
     const sandbox = (await provider.prepare({
-      sessionId: 'defa0000-0001',
+      sessionId,
       flow: 'code_review',
       workspaceFolder: repo.dir,
     })) as DevContainerSandbox;
-    try {
-      const info = await docker.getContainer(sandbox.containerId).inspect();
-      // The CLI may layer a user-mapping image on top; the base image's label shows through.
-      assert.equal(info.Config.Labels['org.tandem.sandbox-base'], '1');
-      assert.equal((await sandbox.exec('id -un')).stdout.trim(), 'tandem');
-    } finally {
-      await sandbox.dispose();
-      repo.cleanup();
-      state.cleanup();
-    }
+    sandboxes.push(sandbox);
+    return sandbox;
+  };
+
+  it('uses tandem.sandbox.image as the non-root tandem user, without an image of its own', async () => {
+    const sandbox = await prepare('defa0000-0001', { 'README.md': '# plain\n' });
+    const info = await docker.getContainer(sandbox.containerId).inspect();
+    assert.equal(info.Config.Image, sandboxConfig().image);
+    assert.equal(info.Config.Labels['org.tandem.session'], 'defa0000-0001');
+    assert.equal((await sandbox.exec('id -un')).stdout.trim(), 'tandem');
+    assert.equal((await sandbox.exec('cat README.md')).stdout, '# plain\n');
+  });
+
+  it('gets the same containment as a container the devcontainer CLI starts', async () => {
+    const direct = await prepare('defa0000-0002', { 'README.md': '# plain\n' });
+    const viaCli = await prepare('defa0000-0003', {
+      '.devcontainer/devcontainer.json':
+        '{ "image": "tandem/sandbox-base:bookworm", "remoteUser": "tandem" }',
+      'README.md': '# configured\n',
+    });
+    const containment = async (sandbox: DevContainerSandbox) => {
+      const { HostConfig: h, Mounts } = await docker.getContainer(sandbox.containerId).inspect();
+      return {
+        network: h.NetworkMode,
+        memory: h.Memory,
+        swap: h.MemorySwap,
+        cpus: h.NanoCpus,
+        pids: h.PidsLimit,
+        securityOpt: h.SecurityOpt,
+        privileged: h.Privileged,
+        capAdd: h.CapAdd,
+        devices: h.Devices ?? [],
+        ports: Object.keys(h.PortBindings ?? {}),
+        mounts: Mounts.map((m) => [m.Type, m.Destination, m.RW]),
+      };
+    };
+    const expected = await containment(viaCli);
+    assert.deepEqual(await containment(direct), expected);
+    assert.equal(expected.network, 'none');
+    assert.equal(expected.memory, 256 * 1024 ** 2);
+    assert.deepEqual(expected.securityOpt, ['no-new-privileges']);
+    assert.deepEqual(expected.mounts, [['bind', '/workspaces/worktree', true]]);
   });
 });

@@ -67,6 +67,49 @@ export function fixer(options: { fix: boolean }) {
   };
 }
 
+/** The line the recorded implementer adds to paginate(). */
+export const GUARD =
+  "  if (!Number.isInteger(page) || page < 1) throw new RangeError('page must be a positive integer');\n";
+
+/** The recorded implementer: a plan, then the edit, then the report. */
+export function implementer(request: ScriptedRequest): Reply | undefined {
+  const tools = JSON.stringify(request.body.tools ?? []);
+  const said = JSON.stringify(request.body.messages);
+  if (tools.includes('submit_plan')) {
+    return {
+      toolCalls: [
+        {
+          name: 'submit_plan',
+          arguments: { steps: ['Reject page numbers below 1 in paginate()', 'Test it'] },
+        },
+      ],
+    };
+  }
+  if (!tools.includes('report_implementation')) return undefined;
+  if (!said.includes('"name":"edit_file"')) {
+    const anchor = '  const pages = Math.ceil(items.length / size);\n';
+    return {
+      toolCalls: [
+        {
+          name: 'edit_file',
+          arguments: { path: 'src/paginate.js', old_text: anchor, new_text: GUARD + anchor },
+        },
+      ],
+    };
+  }
+  return {
+    toolCalls: [
+      {
+        name: 'report_implementation',
+        arguments: {
+          summary: 'paginate() now throws a RangeError for page numbers below 1.',
+          title: 'Reject page numbers below 1',
+        },
+      },
+    ],
+  };
+}
+
 /** The example project on the GitLab stand-in, a clone of it as workspace, and the server. */
 export interface ExampleWorld {
   gitlab: GitLabStandIn;

@@ -15,6 +15,8 @@ export interface InjectedFailure {
   /** Seconds, sent as `Retry-After`. */
   retryAfter?: number;
   message?: string;
+  /** The failure is answered only once this settles, e.g. after the server started something. */
+  after?: Promise<unknown>;
 }
 
 /** The failures a test asked for, and the replies they turn into. */
@@ -31,7 +33,7 @@ export class InjectedFailures {
   }
 
   /** The reply of the first failure matching this API request, used up by one. */
-  take(method: string, rawPath: string): Reply | undefined {
+  take(method: string, rawPath: string): { reply: Reply; after?: Promise<unknown> } | undefined {
     const decoded = rawPath.split('/').map(safeDecode).join('/');
     const failure = this.failures.find(
       (f) =>
@@ -48,8 +50,11 @@ export class InjectedFailures {
     const message =
       failure.message ?? `${failure.status} ${STATUS_CODES[failure.status] ?? 'Error'}`;
     // Rack::Attack, which throttles GitLab, answers 429 in plain text.
-    if (failure.status === 429) return { status: 429, text: 'Retry later\n', headers };
-    return { status: failure.status, json: { message }, headers };
+    const reply: Reply =
+      failure.status === 429
+        ? { status: 429, text: 'Retry later\n', headers }
+        : { status: failure.status, json: { message }, headers };
+    return { reply, after: failure.after };
   }
 }
 

@@ -286,7 +286,10 @@ export class GitLabStandIn {
       ? url.pathname.slice('/api/v4'.length)
       : undefined;
     const failure = rawPath !== undefined && this.failures.take(method, rawPath);
-    if (failure) return failure;
+    if (failure) {
+      await failure.after?.catch(() => undefined);
+      return failure.reply;
+    }
     if (rawPath === undefined) throw new HttpError(404, '404 Not Found', 'error');
     const user = this.authenticate(request);
     entry.username = user.username;

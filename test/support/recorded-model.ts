@@ -32,7 +32,10 @@ function text(content: unknown): string {
   return typeof content === 'string' ? content : JSON.stringify(content ?? '');
 }
 
-/** Answers chat requests: recommends Code Review for "review <ref>", then confirms or adapts. */
+/**
+ * Answers chat requests: recommends Code Review for "review <ref>" and Fix Pipeline for "fix the
+ * <job> job", then confirms or adapts.
+ */
 export function chatResponder(answers: RecordedAnswers = DEFAULT_ANSWERS) {
   return (request: ScriptedRequest): Reply | undefined => {
     if (request.forcedTool) return undefined;
@@ -40,6 +43,13 @@ export function chatResponder(answers: RecordedAnswers = DEFAULT_ANSWERS) {
     const content = text(last.content);
     const update = last.role === 'user' && content.startsWith('[tandem update');
     if (last.role === 'tool' || last.role === 'system' || update) {
+      const started = /The ([^.]+?) flow started on/.exec(content);
+      if (started && started[1] !== 'Code Review') {
+        return {
+          text: `Done: the ${started[1]} flow is running. Its widget below shows the progress.`,
+          usage: usage(),
+        };
+      }
       if (/approved/i.test(content)) return { text: answers.confirmation, usage: usage() };
       if (/denied/i.test(content)) return { text: answers.afterDenial, usage: usage() };
       if (/^Error/i.test(content))
@@ -57,6 +67,23 @@ export function chatResponder(answers: RecordedAnswers = DEFAULT_ANSWERS) {
               flow: 'code_review',
               reference: review[1],
               reason: 'You asked for a review of this merge request.',
+            },
+          },
+        ],
+        usage: usage(),
+      };
+    }
+    const fix = /fix the (\S+) job/i.exec(request.lastUserText);
+    if (fix) {
+      return {
+        text: `The Fix Pipeline flow can reproduce the ${fix[1]} job in a sandbox and fix it.`,
+        toolCalls: [
+          {
+            name: 'recommend_flow',
+            arguments: {
+              flow: 'fix_pipeline',
+              reference: fix[1],
+              reason: `You asked to fix the failing ${fix[1]} job.`,
             },
           },
         ],

@@ -7,6 +7,7 @@ import type { JobInfo, PipelineInfo } from '../../forge/gitlab-records';
 import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
 import { localJobReference } from '../local-reference';
 import { finishLocally, publish } from '../publish';
+import { startEarly, together } from '../together';
 import type { JobDefinition } from './ci-config';
 import { type FailedJobContext, FIX_SYSTEM, FixReport, fixGoal, retryGoal } from './fix-prompt';
 import { cleanTrace } from './job-trace';
@@ -39,16 +40,16 @@ interface FailedJob {
 }
 
 async function fixPipeline(ctx: FlowContext): Promise<FlowResult> {
-  const { projectPath, id } = ctx.reference;
+  const { id } = ctx.reference;
   const local = ctx.reference.local;
-  const { pipeline, failed } = local
-    ? localFailure(ctx, local.job as string)
+  const {
+    pipeline,
+    failed,
+    sandbox: preparing,
+  } = local
+    ? { ...localFailure(ctx, local.job as string), sandbox: ctx.sandbox() }
     : await ctx.step('fetch_pipeline', () => fetchFailure(ctx));
-  const sandbox = await ctx.step('prepare_sandbox', async () => {
-    if (local) return ctx.sandbox();
-    const project = await ctx.forge.getProject(projectPath);
-    return ctx.sandbox({ ref: pipeline.sha, fetchFrom: project.httpUrlToRepo });
-  });
+  const sandbox = await ctx.step('prepare_sandbox', () => preparing);
   const definitions = await ctx.step('read_ci_config', () =>
     Promise.all(failed.map((f) => jobDefinition(sandbox, f.job.name))),
   );
@@ -149,24 +150,31 @@ const REPORT_FIX = {
   answer: FixReport,
 };
 
+/**
+ * The pipeline, its failed jobs and their traces. The sandbox starts at the pipeline's commit
+ * as soon as that is known, while the traces download.
+ */
 async function fetchFailure(
   ctx: FlowContext,
-): Promise<{ pipeline: PipelineInfo; failed: FailedJob[] }> {
+): Promise<{ pipeline: PipelineInfo; failed: FailedJob[]; sandbox: Promise<Sandbox> }> {
   const { projectPath, id } = ctx.reference;
-  const pipeline = await ctx.forge.getPipeline(projectPath, id);
-  const jobs = (await ctx.forge.getPipelineJobs(projectPath, id, { failedOnly: true })).filter(
-    (j) => !j.allowFailure,
-  );
+  const [pipeline, project, allFailed] = await together([
+    ctx.forge.getPipeline(projectPath, id),
+    ctx.forge.getProject(projectPath),
+    ctx.forge.getPipelineJobs(projectPath, id, { failedOnly: true }),
+  ] as const);
+  const jobs = allFailed.filter((j) => !j.allowFailure);
   if (jobs.length === 0) {
     throw new FlowError(`Pipeline #${id} has no failed jobs to fix (it is ${pipeline.status}).`);
   }
+  const sandbox = startEarly(ctx.sandbox({ ref: pipeline.sha, fetchFrom: project.httpUrlToRepo }));
   const traces = await Promise.all(jobs.map((j) => ctx.forge.getJobTrace(projectPath, j.id)));
   const failed = jobs.map((job, i) => ({ job, trace: cleanTrace(traces[i], TRACE_BUDGET).text }));
   ctx.event('pipeline', `Pipeline #${id} on ${pipeline.ref}: ${jobs.length} failed job(s)`, {
     sha: pipeline.sha,
     jobs: jobs.map((j) => ({ name: j.name, stage: j.stage, failureReason: j.failureReason })),
   });
-  return { pipeline, failed };
+  return { pipeline, failed, sandbox };
 }
 
 async function runAll(

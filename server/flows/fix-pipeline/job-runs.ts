@@ -57,7 +57,9 @@ export async function runJob(
     refName: env.ref,
   });
   const command = `sh -c ${shellQuote(script)}`;
-  const allowed = await ctx.authorizeCommand(command, sandbox.workspaceFolder);
+  const allowed = await ctx.authorizeCommand(command, sandbox.workspaceFolder, {
+    title: jobTitle(job),
+  });
   if (!allowed.allowed) {
     return {
       refused: `${allowed.reason}${allowed.feedback ? ` Feedback: ${allowed.feedback}` : ''}`,
@@ -82,4 +84,12 @@ function tail(text: string): string {
 
 function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `Run CI job "test" (node --version; npm test)?`: the job's own commands, short. */
+export function jobTitle(job: JobDefinition): string {
+  const commands = [...job.beforeScript, ...job.script].map((c) => c.split('\n')[0]);
+  const list = commands.join('; ');
+  const shown = list.length > 120 ? `${list.slice(0, 117)}…` : list;
+  return `Run CI job "${job.name}" in the sandbox (${shown})?`;
 }

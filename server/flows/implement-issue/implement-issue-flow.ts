@@ -1,11 +1,12 @@
 import { agentTools, type ToolContext } from '../../../sandbox/tools';
 import type { Sandbox } from '../../../sandbox/sandbox';
 import { runAgentStep } from '../../agent/agent-loop';
-import { AccessLevel } from '../../forge/forge';
-import type { IssueInfo } from '../../forge/gitlab-records';
+import { AccessLevel, type ProjectInfo } from '../../forge/forge';
+import type { IssueInfo, IssueNote } from '../../forge/gitlab-records';
 import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
 import { localTaskReference } from '../local-reference';
 import { finishLocally, publish } from '../publish';
+import { startEarly, together } from '../together';
 import {
   IMPLEMENT_SYSTEM,
   Implementation,
@@ -37,22 +38,21 @@ export const implementIssueFlow: Flow = {
 };
 
 async function implementIssue(ctx: FlowContext): Promise<FlowResult> {
-  const { projectPath, id } = ctx.reference;
   const local = ctx.reference.local;
-  const { issue, notes } = local
-    ? { issue: localIssue(local.task as string, ctx.reference.url), notes: [] }
-    : await ctx.step('fetch_issue', async () => ({
-        issue: await ctx.forge.getIssue(projectPath, id),
-        notes: await ctx.forge.getIssueNotes(projectPath, id),
-      }));
-  const project = local ? undefined : await ctx.forge.getProject(projectPath);
-  const sandbox = await ctx.step('prepare_sandbox', async () => {
-    if (!project) return ctx.sandbox();
-    const branch = await ctx.forge.getBranch(projectPath, project.defaultBranch);
-    if (!branch)
-      throw new FlowError(`${projectPath} has no ${project.defaultBranch} branch to start from.`);
-    return ctx.sandbox({ ref: branch.commitSha, fetchFrom: project.httpUrlToRepo });
-  });
+  const {
+    issue,
+    notes,
+    project,
+    sandbox: preparing,
+  } = local
+    ? {
+        issue: localIssue(local.task as string, ctx.reference.url),
+        notes: [],
+        project: undefined,
+        sandbox: ctx.sandbox(),
+      }
+    : await ctx.step('fetch_issue', () => fetchIssue(ctx));
+  const sandbox = await ctx.step('prepare_sandbox', () => preparing);
   const tools: ToolContext = {
     sandbox,
     signal: ctx.signal,
@@ -114,6 +114,32 @@ async function implementIssue(ctx: FlowContext): Promise<FlowResult> {
     implementation as Implementation,
     project.defaultBranch,
   );
+}
+
+/**
+ * The issue and its discussion, and the project. The sandbox starts at the head of the default
+ * branch as soon as that is known, while the discussion downloads.
+ */
+async function fetchIssue(ctx: FlowContext): Promise<{
+  issue: IssueInfo;
+  notes: IssueNote[];
+  project: ProjectInfo;
+  sandbox: Promise<Sandbox>;
+}> {
+  const { projectPath, id } = ctx.reference;
+  const starting = ctx.forge.getProject(projectPath).then(async (project) => {
+    const branch = await ctx.forge.getBranch(projectPath, project.defaultBranch);
+    if (!branch)
+      throw new FlowError(`${projectPath} has no ${project.defaultBranch} branch to start from.`);
+    const ref = branch.commitSha;
+    return { project, sandbox: startEarly(ctx.sandbox({ ref, fetchFrom: project.httpUrlToRepo })) };
+  });
+  const [issue, notes, started] = await together([
+    ctx.forge.getIssue(projectPath, id),
+    ctx.forge.getIssueNotes(projectPath, id),
+    starting,
+  ] as const);
+  return { issue, notes, ...started };
 }
 
 /** Local mode: the task in words stands in for an issue. */
