@@ -84,6 +84,21 @@ export async function publish(ctx: FlowContext, input: PublishInput): Promise<Pu
   return { mergeRequest: opened, branch, sha: commit.sha, created: true };
 }
 
+/**
+ * Comments on a merge request unless a note containing `marker` is already there (an earlier
+ * run of the session posted it before a crash).
+ */
+export async function noteOnce(
+  ctx: FlowContext,
+  iid: number,
+  note: { body: string; marker: string },
+): Promise<void> {
+  const { projectPath } = ctx.reference;
+  const notes = await ctx.forge.getMergeRequestNotes(projectPath, iid);
+  if (notes.some((n) => n.body.includes(note.marker))) return;
+  await ctx.forge.createMergeRequestNote(projectPath, iid, note.body);
+}
+
 function refuse(branch: string): never {
   throw new FlowError(`Refusing to push to ${branch}: flows push only to their own branch.`);
 }

@@ -151,6 +151,8 @@ export interface MergeRequestWriter {
   /** Fails with a ForgeError of status 409 when one is already open for the same branches. */
   createMergeRequest(projectPath: string, request: NewMergeRequest): Promise<OpenedMergeRequest>;
   createMergeRequestNote(projectPath: string, iid: number, body: string): Promise<PostedNote>;
+  /** The merge request's notes, oldest first (to find one an earlier run already posted). */
+  getMergeRequestNotes(projectPath: string, iid: number): Promise<IssueNote[]>;
   createIssueNote(projectPath: string, iid: number, body: string): Promise<PostedNote>;
 }
 

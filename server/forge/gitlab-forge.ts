@@ -234,6 +234,19 @@ export class GitLabForge implements Forge, MergeRequestWriter {
     });
   }
 
+  /** The merge request's notes, oldest first. */
+  getMergeRequestNotes(projectPath: string, iid: number): Promise<IssueNote[]> {
+    const label = referenceLabel('merge_request', projectPath, iid);
+    return this.call(`reading the comments on ${label}`, async (api) => {
+      const notes = await api.mergeRequestNotes.all(projectPath, iid, {
+        sort: 'asc',
+        orderBy: 'created_at',
+        perPage: PER_PAGE,
+      });
+      return notes.map(toIssueNote);
+    });
+  }
+
   createIssueNote(projectPath: string, iid: number, body: string): Promise<PostedNote> {
     return this.call(`commenting on ${referenceLabel('issue', projectPath, iid)}`, async (api) => {
       const note = await api.issueNotes.create(projectPath, iid, body);

@@ -5,9 +5,15 @@ import type {
   SessionSnapshot,
 } from '../../server/protocol';
 import { docker, requireDocker } from '../support/docker-world';
-import { fixer, type FixPipelineWorld, startFixPipelineWorld } from '../support/fix-pipeline-world';
+import {
+  fixer,
+  type FixPipelineWorld,
+  PROJECT_DIR,
+  startFixPipelineWorld,
+} from '../support/fix-pipeline-world';
 import type { GitLabStandIn } from '../support/gitlab-stand-in';
 import type { ProtocolClient } from '../support/protocol-client';
+import { readTree } from '../support/review-world';
 import type { ScriptedModel } from '../support/scripted-model';
 import { isFinished, sessionWhere } from '../support/sessions';
 
@@ -184,6 +190,117 @@ describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Doc
       list.sessions.some((s) => s.sessionId === done.sessionId),
       'the server keeps serving',
     );
+  });
+
+  it('for a merge request’s pipeline: a fix into the MR’s source branch, and a note on the MR', async () => {
+    model.respond(fixer({ fix: true }));
+    approveCommands();
+    const files = readTree(PROJECT_DIR);
+    // The merge request (opened after the workspace was cloned) still has the bug at its head.
+    const mr = gitlab.addMergeRequest({
+      project: 'group/app',
+      iid: 3,
+      title: 'Document paginate',
+      author: 'dev',
+      sourceBranch: 'feature/docs',
+      targetBranch: 'main',
+      base: files,
+      head: { ...files, 'README.md': `${files['README.md'] ?? ''}\nPages start at 1.\n` },
+    });
+    const pipeline = gitlab.addPipeline({
+      project: 'group/app',
+      ref: 'refs/merge-requests/3/head',
+      sha: mr.headSha,
+      source: 'merge_request_event',
+      jobs: [{ name: 'test', stage: 'test', status: 'failed', trace: 'not ok 2\n# fail 2' }],
+    });
+    const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
+      flow: 'fix_pipeline',
+      reference: pipeline.webUrl,
+      trigger: 'ui',
+    });
+    const done = await sessionWhere(client, sessionId, isFinished, 240_000);
+    assert.equal(done.status, 'completed', done.error);
+
+    const [fix] = gitlab.createdMergeRequests({ project: 'group/app' });
+    assert.equal(gitlab.createdMergeRequests({ project: 'group/app' }).length, 1);
+    assert.equal(fix.targetBranch, 'feature/docs', 'into the merge request’s source branch');
+    assert.match(fix.sourceBranch, /^tandem\/fix_pipeline-/);
+    const head = gitlab.branchHead('group/app', fix.sourceBranch) as string;
+    assert.match(gitlab.commitDiff('group/app', head), /\+\s+const pages = Math\.ceil/);
+    const onOriginal = () =>
+      gitlab
+        .notes({ noteable: 'merge_request' })
+        .filter((n) => n.iid === 3 && n.body.includes(fix.webUrl));
+    assert.equal(onOriginal().length, 1);
+    assert.match(
+      onOriginal()[0].body,
+      /Pipeline #\d+ failed; tandem opened .* with a fix into `feature\/docs`/,
+    );
+    assert.equal(
+      gitlab.branchHead('group/app', 'feature/docs'),
+      mr.headSha,
+      'its branch is untouched',
+    );
+  });
+
+  it('says so, changing nothing, when the failed job passes in the sandbox (runner trouble)', async () => {
+    const files = readTree(PROJECT_DIR);
+    files['src/paginate.js'] = files['src/paginate.js'].replace('Math.floor(', 'Math.ceil(');
+    gitlab.addBranch({ project: 'group/app', name: 'release', files });
+    const pipeline = gitlab.addPipeline({
+      project: 'group/app',
+      ref: 'release',
+      jobs: [
+        {
+          name: 'test',
+          stage: 'test',
+          status: 'failed',
+          trace: 'ERROR: Job failed (system failure): no space left on device',
+        },
+      ],
+    });
+    approveCommands();
+    const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
+      flow: 'fix_pipeline',
+      reference: pipeline.webUrl,
+      trigger: 'ui',
+    });
+    const done = await sessionWhere(client, sessionId, isFinished, 240_000);
+    assert.equal(done.status, 'completed', done.error);
+    assert.match(
+      done.result?.summary ?? '',
+      /The failed jobs \(test\) pass in the sandbox at [0-9a-f]{8}: the failure does not come from the code .* Retry the pipeline; nothing was changed\./,
+    );
+    assert.equal(model.requests.length, 0, 'no model call was needed');
+    assert.equal(gitlab.pushes.length, 0);
+    assert.equal(gitlab.createdMergeRequests().length, 0);
+  });
+
+  it('ends with the agent’s explanation and no merge request when the failure is not in the code', async () => {
+    model.respond((request) => {
+      if (!JSON.stringify(request.body.tools ?? []).includes('report_fix')) return undefined;
+      return {
+        toolCalls: [
+          {
+            name: 'report_fix',
+            arguments: {
+              fixable: false,
+              explanation: 'The test needs a database service the CI job does not start.',
+            },
+          },
+        ],
+      };
+    });
+    approveCommands();
+    const done = await start();
+    assert.equal(done.status, 'completed', done.error);
+    assert.equal(
+      done.result?.summary,
+      'Not fixable in the code: The test needs a database service the CI job does not start.',
+    );
+    assert.equal(gitlab.pushes.length, 0);
+    assert.equal(gitlab.createdMergeRequests().length, 0);
   });
 
   it('ends failed with the last job output, and opens no merge request, when the fix does not work', async () => {

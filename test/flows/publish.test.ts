@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { pushBranch } from '../../sandbox/git';
 import type { Sandbox } from '../../sandbox/sandbox';
 import type { FlowContext } from '../../server/flows/flow';
-import { publish } from '../../server/flows/publish';
+import { noteOnce, publish } from '../../server/flows/publish';
 import { GitLabForge } from '../../server/forge/gitlab-forge';
 import { resolveSettings } from '../../server/settings';
 import { GitClient } from '../support/git-client';
@@ -110,5 +110,28 @@ describe('publishing a flow’s work: idempotent after a crash', function () {
       /flows push only to their own branch/,
     );
     assert.equal(gitlab.pushes.length, 0);
+  });
+
+  it('comments on a merge request once, however often the step runs', async () => {
+    const mr = gitlab.addMergeRequest({
+      project: 'group/app',
+      iid: 4,
+      title: 'Feature',
+      author: 'dev',
+      sourceBranch: 'feature',
+      base: { 'a.txt': 'one\n' },
+      head: { 'a.txt': 'one\nmore\n' },
+    });
+    const note = {
+      body: 'Fixed in http://x/group/app/-/merge_requests/9.',
+      marker: '/merge_requests/9',
+    };
+    await noteOnce(ctx, mr.iid, note);
+    await noteOnce(ctx, mr.iid, note);
+    const posted = gitlab.notes({ noteable: 'merge_request' }).filter((n) => n.iid === 4);
+    assert.deepEqual(
+      posted.map((n) => n.body),
+      [note.body],
+    );
   });
 });

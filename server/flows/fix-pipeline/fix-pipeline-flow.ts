@@ -6,7 +6,7 @@ import { AccessLevel } from '../../forge/forge';
 import type { JobInfo, PipelineInfo } from '../../forge/gitlab-records';
 import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
 import { localJobReference } from '../local-reference';
-import { finishLocally, publish } from '../publish';
+import { finishLocally, noteOnce, publish } from '../publish';
 import { startEarly, together } from '../together';
 import type { JobDefinition } from './ci-config';
 import { type FailedJobContext, FIX_SYSTEM, FixReport, fixGoal, retryGoal } from './fix-prompt';
@@ -229,12 +229,12 @@ async function publishFix(
       description: `${report.explanation}\n\nFixes [pipeline #${id}](${pipeline.webUrl}): the failed jobs pass in tandem's sandbox with this change.\n\n<sub>Opened by tandem (Fix Pipeline).</sub>`,
     }),
   );
-  if (original && published.created) {
-    await ctx.forge.createMergeRequestNote(
-      projectPath,
-      original.iid,
-      `Pipeline #${id} failed; tandem opened ${published.mergeRequest.webUrl} with a fix into \`${targetBranch}\`.`,
-    );
+  if (original) {
+    const fixUrl = published.mergeRequest.webUrl;
+    await noteOnce(ctx, original.iid, {
+      body: `Pipeline #${id} failed; tandem opened ${fixUrl} with a fix into \`${targetBranch}\`.`,
+      marker: fixUrl,
+    });
   }
   return {
     summary: `Fixed pipeline #${id}: ${report.explanation.split('\n')[0]} Merge request !${published.mergeRequest.iid} targets ${targetBranch}.`,
