@@ -223,26 +223,26 @@ export class GitLabForge implements Forge, MergeRequestWriter {
 
   /** The issue's notes, oldest first (GitLab's default order is newest first). */
   getIssueNotes(projectPath: string, iid: number): Promise<IssueNote[]> {
-    const label = referenceLabel('issue', projectPath, iid);
-    return this.call(`reading the comments on ${label}`, async (api) => {
-      const notes = await api.issueNotes.all(projectPath, iid, {
-        sort: 'asc',
-        orderBy: 'created_at',
-        perPage: PER_PAGE,
-      });
-      return notes.map(toIssueNote);
-    });
+    return this.notes('issue', projectPath, iid);
   }
 
   /** The merge request's notes, oldest first. */
   getMergeRequestNotes(projectPath: string, iid: number): Promise<IssueNote[]> {
-    const label = referenceLabel('merge_request', projectPath, iid);
+    return this.notes('merge_request', projectPath, iid);
+  }
+
+  private notes(
+    kind: 'issue' | 'merge_request',
+    projectPath: string,
+    iid: number,
+  ): Promise<IssueNote[]> {
+    const label = referenceLabel(kind, projectPath, iid);
     return this.call(`reading the comments on ${label}`, async (api) => {
-      const notes = await api.mergeRequestNotes.all(projectPath, iid, {
-        sort: 'asc',
-        orderBy: 'created_at',
-        perPage: PER_PAGE,
-      });
+      const options = { sort: 'asc', orderBy: 'created_at', perPage: PER_PAGE } as const;
+      const notes =
+        kind === 'issue'
+          ? await api.issueNotes.all(projectPath, iid, options)
+          : await api.mergeRequestNotes.all(projectPath, iid, options);
       return notes.map(toIssueNote);
     });
   }

@@ -50,10 +50,13 @@ describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Doc
     return seen;
   }
 
-  async function start(): Promise<SessionSnapshot> {
+  /** Starts Fix Pipeline (on the world's failed pipeline unless told) and waits for its end. */
+  async function start(
+    reference = `${gitlab.url}/group/app/-/pipelines/${pipelineId}`,
+  ): Promise<SessionSnapshot> {
     const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
       flow: 'fix_pipeline',
-      reference: `${gitlab.url}/group/app/-/pipelines/${pipelineId}`,
+      reference,
       trigger: 'ui',
     });
     return sessionWhere(client, sessionId, isFinished, 240_000);
@@ -214,12 +217,7 @@ describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Doc
       source: 'merge_request_event',
       jobs: [{ name: 'test', stage: 'test', status: 'failed', trace: 'not ok 2\n# fail 2' }],
     });
-    const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
-      flow: 'fix_pipeline',
-      reference: pipeline.webUrl,
-      trigger: 'ui',
-    });
-    const done = await sessionWhere(client, sessionId, isFinished, 240_000);
+    const done = await start(pipeline.webUrl);
     assert.equal(done.status, 'completed', done.error);
 
     const [fix] = gitlab.createdMergeRequests({ project: 'group/app' });
@@ -261,12 +259,7 @@ describe('Fix Pipeline end to end: GitLab stand-in, real git over HTTP, real Doc
       ],
     });
     approveCommands();
-    const { sessionId } = await client.request<{ sessionId: string }>('tandem/flow/start', {
-      flow: 'fix_pipeline',
-      reference: pipeline.webUrl,
-      trigger: 'ui',
-    });
-    const done = await sessionWhere(client, sessionId, isFinished, 240_000);
+    const done = await start(pipeline.webUrl);
     assert.equal(done.status, 'completed', done.error);
     assert.match(
       done.result?.summary ?? '',
