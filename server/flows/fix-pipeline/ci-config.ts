@@ -455,8 +455,14 @@ function shellSteps(commands: string[]): string[] {
   return steps;
 }
 
-function shellQuote(value: string): string {
+/** One argument for sh, in single quotes. */
+export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The one command that runs the job in the sandbox: `sh -c '<jobScript>'`. */
+export function jobCommand(job: JobDefinition, env: JobEnvironment): string {
+  return `sh -c ${shellQuote(jobScript(job, env))}`;
 }
 
 function asList(value: unknown): unknown[] {

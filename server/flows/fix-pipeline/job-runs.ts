@@ -1,7 +1,7 @@
 import type { Sandbox } from '../../../sandbox/sandbox';
 import type { FlowContext } from '../flow';
 import { FlowError } from '../flow';
-import { type JobDefinition, jobScript, resolveJob } from './ci-config';
+import { jobCommand, type JobDefinition, resolveJob } from './ci-config';
 
 /** Characters of a job run's output kept for the model and the session (the tail). */
 const OUTPUT_TAIL_CHARS = 8000;
@@ -51,12 +51,11 @@ export async function runJob(
   job: JobDefinition,
   env: { sha: string; ref: string },
 ): Promise<JobRun | { refused: string }> {
-  const script = jobScript(job, {
+  const command = jobCommand(job, {
     projectDir: sandbox.workspaceFolder,
     commitSha: env.sha,
     refName: env.ref,
   });
-  const command = `sh -c ${shellQuote(script)}`;
   const allowed = await ctx.authorizeCommand(command, sandbox.workspaceFolder, {
     title: jobTitle(job),
   });
@@ -80,10 +79,6 @@ function tail(text: string): string {
   return text.length <= OUTPUT_TAIL_CHARS
     ? text
     : `[… ${text.length - OUTPUT_TAIL_CHARS} characters cut]\n${text.slice(-OUTPUT_TAIL_CHARS)}`;
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** `Run CI job "test" (node --version; npm test)?`: the job's own commands, short. */

@@ -177,27 +177,29 @@ async function runTests(
   ctx: FlowContext,
   sandbox: Sandbox,
 ): Promise<{ passed: boolean; command: string; output: string }> {
-  const command = await detectTestCommand(sandbox, ctx.config.flows.testCommand);
-  if (!command) {
+  const tests = await detectTestCommand(sandbox, ctx.config.flows.testCommand);
+  if (!tests) {
     ctx.event(
       'tests',
       'No test command found (set tandem.flows.testCommand); continuing without tests',
     );
     return { passed: true, command: '', output: '' };
   }
-  const allowed = await ctx.authorizeCommand(command, sandbox.workspaceFolder);
+  const { command, label, title } = tests;
+  const allowed = await ctx.authorizeCommand(command, sandbox.workspaceFolder, { title });
   if (!allowed.allowed) {
     throw new FlowError(
-      `The tests (\`${command}\`) were not allowed to run: ${allowed.reason} ${allowed.feedback ?? ''}`.trim(),
+      `The tests (\`${label}\`) were not allowed to run: ${allowed.reason} ${allowed.feedback ?? ''}`.trim(),
     );
   }
   const result = await sandbox.exec(command, { signal: ctx.signal });
   const output = `${result.stdout}\n${result.stderr}`.slice(-OUTPUT_TAIL);
-  ctx.event('tests', `\`${command}\` exited ${result.exitCode}`, {
+  ctx.event('tests', `\`${label}\` exited ${result.exitCode}`, {
+    command,
     exitCode: result.exitCode,
     output,
   });
-  return { passed: result.exitCode === 0, command, output };
+  return { passed: result.exitCode === 0, command: label, output };
 }
 
 async function publishImplementation(
