@@ -8,7 +8,7 @@ import { execInContainer, type ExecTarget } from './container-exec';
 import { containedConfig } from './devcontainer-config';
 import { devcontainerCli, devcontainerUp, type UpResult, writeConfig } from './devcontainer-cli';
 import { canStartDirectly, startDefaultContainer } from './default-container';
-import { addWorktree, removeWorktree } from './git';
+import { addWorktree, hasProjectConfig, removeWorktree } from './git';
 import { giveWorktreeTo } from './workspace-owner';
 import { readAccount } from './container-passwd';
 import {
@@ -81,20 +81,31 @@ export class DevContainerProvider implements SandboxProvider {
     const branch = `tandem/${options.flow}-${options.sessionId.slice(0, 8)}`;
     const fresh = !fs.existsSync(worktree);
     if (fresh) options.onProgress?.('creating the worktree');
-    // Checking Docker and making the worktree are independent; neither waits for the other.
-    const [problems] = await Promise.all([
+    const [problems, projectConfig] = await Promise.all([
       this.check(),
-      fresh ? addWorktree(options.workspaceFolder, worktree, branch, options.ref) : undefined,
+      fresh ? hasProjectConfig(options.workspaceFolder, options.ref) : undefined,
     ]);
     if (problems.length > 0) {
       const code = problems[0].startsWith('Docker') ? 'docker_unavailable' : 'image_missing';
       throw new SandboxError(problems.join(' '), code);
     }
-    // A new worktree is a new directory: a container left from before mounts the old one.
-    const stale = fresh ? readSaved(sandboxDir) : undefined;
-    if (stale) await removeContainer(this.docker, stale.id);
-    const existing = fresh ? undefined : await this.findContainer(options.sessionId, sandboxDir);
-    const container = existing ?? (await this.up(options, sandboxDir, worktree));
+    let container: PreparedContainer | undefined;
+    if (fresh) {
+      // A new worktree is a new directory: a container left from before mounts the old one.
+      const stale = readSaved(sandboxDir);
+      if (stale) await removeContainer(this.docker, stale.id);
+      const add = () => addWorktree(options.workspaceFolder, worktree, branch, options.ref);
+      if (projectConfig === false && canStartDirectly({ hasProjectConfig: false })) {
+        // The default container needs only the worktree's directory: it starts while git fills it.
+        fs.mkdirSync(worktree, { recursive: true });
+        container = await this.up(options, sandboxDir, worktree, add());
+      } else {
+        await add();
+      }
+    } else {
+      container = await this.findContainer(options.sessionId, sandboxDir);
+    }
+    container ??= await this.up(options, sandboxDir, worktree);
     return new DevContainerSandbox(this.docker, container, {
       worktree,
       branch,
@@ -128,23 +139,39 @@ export class DevContainerProvider implements SandboxProvider {
     return saved;
   }
 
+  /**
+   * Brings the container up. `filling` is git checking the worktree out into its (already
+   * created) directory, for the default container only; it is awaited before anything runs.
+   */
   private async up(
     options: PrepareOptions,
     sandboxDir: string,
     worktree: string,
+    filling?: Promise<void>,
   ): Promise<PreparedContainer> {
     const contained = containedConfig(worktree, this.options.config());
     for (const item of contained.dropped)
       options.onProgress?.(`ignored from devcontainer.json: ${item}`);
     const configFile = writeConfig(path.join(sandboxDir, 'devcontainer'), contained.config);
-    // The default image's user is known: hand it the worktree before the container starts.
+    // The default image's user is known: the worktree is handed to it once git has filled it.
     const knownUser = !contained.source && contained.config.remoteUser === SANDBOX_USER;
-    if (knownUser) await giveWorktreeTo(worktree, SANDBOX_UID, SANDBOX_UID);
+    const ready = (filling ?? Promise.resolve()).then(() =>
+      knownUser ? giveWorktreeTo(worktree, SANDBOX_UID, SANDBOX_UID) : undefined,
+    );
+    if (!filling) await ready;
     options.onProgress?.('starting the dev container');
     const labels = { [LABEL_SESSION]: options.sessionId, [LABEL_OWNER]: ownerId() };
-    const up = canStartDirectly({ hasProjectConfig: contained.source !== undefined })
-      ? await this.startDirectly(contained.config, worktree, labels)
-      : await devcontainerUp({ worktree, configFile, labels, onProgress: options.onProgress });
+    const starting = canStartDirectly({ hasProjectConfig: contained.source !== undefined })
+      ? this.startDirectly(contained.config, worktree, labels)
+      : devcontainerUp({ worktree, configFile, labels, onProgress: options.onProgress });
+    const [started, filled] = await Promise.allSettled([starting, ready]);
+    if (filled.status === 'rejected') {
+      if (started.status === 'fulfilled')
+        await removeContainer(this.docker, started.value.containerId);
+      throw filled.reason;
+    }
+    if (started.status === 'rejected') throw started.reason;
+    const up = started.value;
     const user = await this.nonRootUser(up.containerId, up.remoteUser);
     if (!knownUser) await this.handWorktreeTo(up.containerId, user, worktree);
     const prepared = { id: up.containerId, user, workspaceFolder: up.remoteWorkspaceFolder };

@@ -64,6 +64,18 @@ function notARepository(repo: string, error: Error): Error {
   );
 }
 
+/**
+ * Whether the project has a devcontainer.json at `ref` (read from git, before the worktree
+ * exists); true when git cannot tell, so the caller takes the careful path.
+ */
+export async function hasProjectConfig(repo: string, ref = 'HEAD'): Promise<boolean> {
+  const files = ['.devcontainer/devcontainer.json', '.devcontainer.json'];
+  return git(repo, ['ls-tree', '--name-only', ref, '--', ...files]).then(
+    (listed) => listed.trim() !== '',
+    () => true,
+  );
+}
+
 export async function removeWorktree(repo: string, path: string): Promise<void> {
   await git(repo, ['worktree', 'remove', '--force', path]).catch(() => undefined);
   await git(repo, ['worktree', 'prune']).catch(() => undefined);

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -211,6 +212,31 @@ describe('sandbox: environment problems and failures (slow)', function () {
       (error: SandboxError) =>
         error.code === 'docker_unavailable' && /Docker is not running/.test(error.message),
     );
+  });
+
+  it('removes the container it started when git cannot make the worktree', async () => {
+    // The session's branch is checked out elsewhere, so git refuses the worktree, while the
+    // default container, started alongside, comes up.
+    const elsewhere = path.join(state.dir, 'elsewhere');
+    const branch = 'tandem/code_review-f111f111';
+    execFileSync('git', ['-C', repo.dir, 'worktree', 'add', '-q', '-b', branch, elsewhere]);
+    const provider = new DevContainerProvider({
+      rootDir: state.dir,
+      config: () => sandboxConfig(),
+    });
+    await assert.rejects(
+      provider.prepare({
+        sessionId: 'f111f111-0001',
+        flow: 'code_review',
+        workspaceFolder: repo.dir,
+      }),
+      /already (checked out|used by worktree)/,
+    );
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: ['org.tandem.session=f111f111-0001'] },
+    });
+    assert.deepEqual(left, []);
   });
 
   it('says clearly when the image is missing', async () => {
