@@ -108,8 +108,9 @@ function showRun(details: SessionGetResult): void {
   const m = details.metrics;
   say();
   say(bold('Metrics:'));
-  say(`  wall ${m.durationMs} ms · sandbox exec ${m.sandboxExecMs} ms · model ${m.modelMs} ms`);
+  say(`  wall ${m.durationMs} ms · sandbox exec ${m.sandboxExecMs} ms (jobs and tools' commands)`);
   say(
-    `  waiting for approvals ${m.approvalWaitMs} ms · tokens in/out ${m.promptTokens}/${m.completionTokens} · tool calls ${m.toolCalls}`,
+    `  model ${m.modelMs} ms · tools ${m.toolMs} ms (${m.toolCalls} calls) · waiting for approvals ${m.approvalWaitMs} ms`,
   );
+  say(`  tokens in/out ${m.promptTokens}/${m.completionTokens}`);
 }
