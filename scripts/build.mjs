@@ -4,7 +4,10 @@
 // LSP bootstrap; the rest of tandem (schemas, store, model and GitLab clients) is a separate
 // chunk loaded right after. `dist/tandem.js` is the stable entry point editors start.
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+
+// Chunk names carry content hashes: start from an empty dist/ so no stale chunk ships.
+rmSync('dist', { recursive: true, force: true });
 
 const common = {
   bundle: true,
@@ -12,7 +15,7 @@ const common = {
   target: 'node20',
   sourcemap: true,
   // Native modules, and ssh2 (dockerode's ssh:// transport, with optional native parts).
-  external: ['better-sqlite3', 'ssh2', 'cpu-features'],
+  external: ['better-sqlite3', 'ssh2', 'cpu-features', 'bufferutil', 'utf-8-validate'],
   logLevel: 'warning',
   // jsonc-parser's "main" is a UMD build whose dynamic requires a bundle cannot follow.
   alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },

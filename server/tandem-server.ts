@@ -73,6 +73,8 @@ export interface TandemServerOptions {
   createSandboxProvider?: (config: () => TandemConfig['sandbox']) => SandboxProvider;
   /** The flows this server runs; the built-in registry unless given. */
   flows?: FlowRegistry;
+  /** Whether a webview (which shows approvals) is connected to the webview endpoint. */
+  webviewConnected?: () => boolean;
 }
 
 /**
@@ -143,7 +145,7 @@ export class TandemServer {
       resolveReference: (flow, text) => this.resolveReference(flow, text),
       model: () => this.getModel(),
       gitlabUrl: () => this.config.gitlab.url,
-      clientCanApprove: () => this.clientCapabilities?.approvals === true,
+      clientCanApprove: () => this.canApprove(),
       update: (params) => options.channel.chatUpdate(params),
       transaction: (work) => this.db.transaction(work)(),
     });
@@ -159,7 +161,7 @@ export class TandemServer {
     this.commandGate = new CommandGate({
       policy: this.policy,
       broker: this.broker,
-      clientCanApprove: () => this.clientCapabilities?.approvals === true,
+      clientCanApprove: () => this.canApprove(),
       logger: options.logger,
     });
     // Containers of servers that died are removed in the background; no Docker is no problem here.
@@ -219,10 +221,19 @@ export class TandemServer {
   }
 
   /** Re-sends what an attaching client must show: pending approvals and unfinished sessions. */
-  replayToClient(): void {
-    for (const approval of this.broker.pending()) this.options.channel.requested(approval);
+  replayToClient(
+    to: Pick<ClientChannel, 'requested' | 'sessionStatus'> = this.options.channel,
+  ): void {
+    for (const approval of this.broker.pending()) to.requested(approval);
     const unfinished = this.sessionStore.list(['queued', 'running', 'awaiting_approval'], 1000);
-    for (const snapshot of unfinished.reverse()) this.options.channel.sessionStatus(snapshot);
+    for (const snapshot of unfinished.reverse()) to.sessionStatus(snapshot);
+  }
+
+  /** Some attached UI can show approvals: the editor said so, or a webview is connected. */
+  private canApprove(): boolean {
+    return (
+      this.clientCapabilities?.approvals === true || this.options.webviewConnected?.() === true
+    );
   }
 
   async startFlow(params: FlowStartParams): Promise<FlowStartResult> {

@@ -12,15 +12,21 @@ import type { z } from 'zod';
 import { ApprovalError } from '../approvals/approval-broker';
 import { FlowError } from '../flows/flow';
 import type { Logger } from '../logger';
+import { WebviewEndpoint } from '../webview/webview-endpoint';
 import {
+  ApprovalRequestedNotification,
   ClientTandemCapabilities,
   type NotificationDeclaration,
   PROTOCOL_METHODS,
   PROTOCOL_VERSION,
   type RequestDeclaration,
+  SessionStatusNotification,
+  type WebviewInfoResult,
+  WebviewInfoRequest,
 } from '../protocol';
 import { defaultStateDir } from '../store/database';
 import { TandemServer } from '../tandem-server';
+import { BridgedChannel } from './bridged-channel';
 import { LspClientChannel } from './client-channel';
 import { redactingLogger } from './redacting-logger';
 import { requestHandlers, notificationHandlers, UnknownIdError } from './method-handlers';
@@ -55,8 +61,11 @@ export function createEndpoint(
   env: NodeJS.ProcessEnv,
 ): TandemEndpoint {
   const tandem = ClientTandemCapabilities.safeParse(params.capabilities.experimental?.tandem);
-  const channel = new LspClientChannel(connection);
-  channel.features = {
+  const lspChannel = new LspClientChannel(connection);
+  let webview: Promise<WebviewEndpoint> | undefined;
+  let openWebview: WebviewEndpoint | undefined;
+  const channel = new BridgedChannel(lspChannel, () => openWebview);
+  lspChannel.features = {
     tandem: tandem.success,
     approvals: tandem.success && tandem.data.approvals === true,
     workDoneProgress: params.capabilities.window?.workDoneProgress === true,
@@ -68,7 +77,13 @@ export function createEndpoint(
   const logger: Logger = redactingLogger(connection.console, () => server?.knownSecrets() ?? []);
   const stateDir = defaultStateDir(env);
   try {
-    server = new TandemServer({ stateDir, channel, logger, env });
+    server = new TandemServer({
+      stateDir,
+      channel,
+      logger,
+      env,
+      webviewConnected: () => openWebview?.connected === true,
+    });
   } catch (error) {
     throw new Error(
       `tandem could not open its state in ${stateDir}: ${(error as Error).message}. ` +
@@ -85,6 +100,29 @@ export function createEndpoint(
   }
   const live = server;
   let stopped = false;
+
+  // The webview endpoint starts when a client first asks for it; its bridge dispatches exactly
+  // as LSP requests are dispatched (below).
+  const webviewInfo = async (): Promise<WebviewInfoResult> => {
+    webview ??= WebviewEndpoint.start({
+      assetsDir: fileURLToPath(new URL('../webview/', import.meta.url)),
+      logger,
+      dispatch: {
+        request: (method, raw) => endpoint.request(method, raw),
+        notification: (method, raw) => endpoint.notification(method, raw),
+        connected: (send) =>
+          live.replayToClient({
+            requested: (p) => send(ApprovalRequestedNotification.method, p),
+            sessionStatus: (p) => send(SessionStatusNotification.method, p),
+          }),
+      },
+    }).then((started) => (openWebview = started));
+    const started = await webview;
+    return { url: started.url, protocolVersion: PROTOCOL_VERSION };
+  };
+  const ownHandlers: Record<string, () => Promise<unknown>> = {
+    [WebviewInfoRequest.method]: webviewInfo,
+  };
 
   const pullConfiguration = async () => {
     if (!configurable || stopped) return;
@@ -104,7 +142,7 @@ export function createEndpoint(
   const settings = new Promise<void>((resolve) => (settingsLoaded = resolve));
   const settingsFallback = setTimeout(() => settingsLoaded(), CONFIGURATION_DEADLINE_MS);
 
-  return {
+  const endpoint: TandemEndpoint = {
     logger,
     async initialized() {
       live.replayToClient();
@@ -119,7 +157,10 @@ export function createEndpoint(
     },
     async request(method, raw) {
       const declaration = requests.get(method);
-      const run = requestHandlers[method];
+      const own = ownHandlers[method];
+      const run: ((server: TandemServer, params: never) => unknown) | undefined = own
+        ? () => own()
+        : requestHandlers[method];
       if (!declaration || !run) {
         return new ResponseError(ErrorCodes.MethodNotFound, `Unknown method ${method}.`);
       }
@@ -158,9 +199,11 @@ export function createEndpoint(
       if (stopped) return;
       stopped = true;
       clearTimeout(settingsFallback);
+      await openWebview?.close();
       await live.shutdown();
     },
   };
+  return endpoint;
 }
 
 /** How long the server waits for the editor to answer `workspace/configuration`. */

@@ -14,6 +14,7 @@ import {
   SessionStatusNotification,
 } from './session';
 import { TelemetrySummaryRequest } from './telemetry';
+import { WebviewInfoRequest } from './webview';
 
 export * from './approval';
 export * from './chat';
@@ -22,6 +23,7 @@ export * from './declare';
 export * from './flow';
 export * from './session';
 export * from './telemetry';
+export * from './webview';
 
 /** Every method of protocol v1, in documentation order. */
 export const PROTOCOL_METHODS: readonly MethodDeclaration[] = [
@@ -37,6 +39,7 @@ export const PROTOCOL_METHODS: readonly MethodDeclaration[] = [
   SessionCancelRequest,
   SessionOpenedNotification,
   TelemetrySummaryRequest,
+  WebviewInfoRequest,
 ];
 
 export const SERVER_TO_CLIENT_METHODS: ReadonlySet<string> = new Set(

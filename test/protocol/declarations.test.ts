@@ -49,6 +49,7 @@ const VALID_PARAMS: Record<string, unknown> = {
   'tandem/session/cancel': { sessionId: 's1' },
   'tandem/session/opened': { sessionId: 's1', source: 'widget' },
   'tandem/telemetry/summary': {},
+  'tandem/webview/info': {},
 };
 
 /** Near misses: one field wrong each, so a loosened schema shows up here. */
