@@ -81,9 +81,12 @@ export class DevContainerProvider implements SandboxProvider {
     const branch = `tandem/${options.flow}-${options.sessionId.slice(0, 8)}`;
     const fresh = !fs.existsSync(worktree);
     if (fresh) options.onProgress?.('creating the worktree');
+    // Whether the default container may start before the worktree exists: only git can tell
+    // whether the project brings its own devcontainer.json at `ref`.
+    const early = fresh && canStartDirectly({ hasProjectConfig: false });
     const [problems, projectConfig] = await Promise.all([
       this.check(),
-      fresh ? hasProjectConfig(options.workspaceFolder, options.ref) : undefined,
+      early ? hasProjectConfig(options.workspaceFolder, options.ref) : undefined,
     ]);
     if (problems.length > 0) {
       const code = problems[0].startsWith('Docker') ? 'docker_unavailable' : 'image_missing';
@@ -95,7 +98,7 @@ export class DevContainerProvider implements SandboxProvider {
       const stale = readSaved(sandboxDir);
       if (stale) await removeContainer(this.docker, stale.id);
       const add = () => addWorktree(options.workspaceFolder, worktree, branch, options.ref);
-      if (projectConfig === false && canStartDirectly({ hasProjectConfig: false })) {
+      if (projectConfig === false) {
         // The default container needs only the worktree's directory: it starts while git fills it.
         fs.mkdirSync(worktree, { recursive: true });
         container = await this.up(options, sandboxDir, worktree, add());
@@ -152,7 +155,6 @@ export class DevContainerProvider implements SandboxProvider {
     const contained = containedConfig(worktree, this.options.config());
     for (const item of contained.dropped)
       options.onProgress?.(`ignored from devcontainer.json: ${item}`);
-    const configFile = writeConfig(path.join(sandboxDir, 'devcontainer'), contained.config);
     // The default image's user is known: the worktree is handed to it once git has filled it.
     const knownUser = !contained.source && contained.config.remoteUser === SANDBOX_USER;
     const ready = (filling ?? Promise.resolve()).then(() =>
@@ -163,7 +165,12 @@ export class DevContainerProvider implements SandboxProvider {
     const labels = { [LABEL_SESSION]: options.sessionId, [LABEL_OWNER]: ownerId() };
     const starting = canStartDirectly({ hasProjectConfig: contained.source !== undefined })
       ? this.startDirectly(contained.config, worktree, labels)
-      : devcontainerUp({ worktree, configFile, labels, onProgress: options.onProgress });
+      : devcontainerUp({
+          worktree,
+          configFile: writeConfig(path.join(sandboxDir, 'devcontainer'), contained.config),
+          labels,
+          onProgress: options.onProgress,
+        });
     const [started, filled] = await Promise.allSettled([starting, ready]);
     if (filled.status === 'rejected') {
       if (started.status === 'fulfilled')

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../logger';
 
@@ -145,7 +146,7 @@ export class WebviewEndpoint {
     res.end(`${message}\n`);
   }
 
-  private upgrade(req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) {
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
     const { pathname } = new URL(req.url ?? '/', this.origin);
     const refused =
       pathname !== '/rpc'
