@@ -4,7 +4,7 @@
 // LSP bootstrap; the rest of tandem (schemas, store, model and GitLab clients) is a separate
 // chunk loaded right after. `dist/tandem.js` is the stable entry point editors start.
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 // Chunk names carry content hashes: start from an empty dist/ so no stale chunk ships.
 rmSync('dist', { recursive: true, force: true });
@@ -44,3 +44,27 @@ await build({
   entryPoints: ['bench/bare-server.ts'],
   outfile: 'dist/bench/bare-server.js',
 });
+
+// The shared webview: one browser bundle for VS Code's webview, JCEF and plain browsers.
+await build({
+  entryPoints: { app: 'webview/src/main.ts', style: 'webview/src/app.css' },
+  outdir: 'dist/webview',
+  entryNames: '[name]',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  minify: true,
+  sourcemap: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+// esbuild names a CSS entry after the entry key; the pages load app.css.
+copyFileSync('dist/webview/style.css', 'dist/webview/app.css');
+rmSync('dist/webview/style.css');
+rmSync('dist/webview/style.css.map', { force: true });
+mkdirSync('dist/webview', { recursive: true });
+copyFileSync('webview/index.html', 'dist/webview/index.html');
+for (const file of ['codicon.css', 'codicon.ttf']) {
+  copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/${file}`);
+}

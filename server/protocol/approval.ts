@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FlowId, Id, Reference } from './common';
 import { notification, request } from './declare';
+import { Methods } from './methods';
 
 export const ApprovalKind = z.enum(['flow', 'command', 'tool']);
 export type ApprovalKind = z.infer<typeof ApprovalKind>;
@@ -24,7 +25,7 @@ export const ApprovalRequestedParams = z.object({
 export type ApprovalRequestedParams = z.infer<typeof ApprovalRequestedParams>;
 
 export const ApprovalRequestedNotification = notification({
-  method: 'tandem/approval/requested',
+  method: Methods.approvalRequested,
   direction: 'serverToClient',
   capability: 'approvals',
   params: ApprovalRequestedParams,
@@ -50,7 +51,7 @@ export const ApprovalRespondResult = z.object({
 export type ApprovalRespondResult = z.infer<typeof ApprovalRespondResult>;
 
 export const ApprovalRespondRequest = request({
-  method: 'tandem/approval/respond',
+  method: Methods.approvalRespond,
   capability: 'approvals',
   params: ApprovalRespondParams,
   result: ApprovalRespondResult,
@@ -72,7 +73,7 @@ export const ApprovalResolvedParams = z.object({
 export type ApprovalResolvedParams = z.infer<typeof ApprovalResolvedParams>;
 
 export const ApprovalResolvedNotification = notification({
-  method: 'tandem/approval/resolved',
+  method: Methods.approvalResolved,
   direction: 'serverToClient',
   capability: 'approvals',
   params: ApprovalResolvedParams,

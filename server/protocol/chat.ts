@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id } from './common';
 import { notification, request } from './declare';
+import { Methods } from './methods';
 
 export const ChatContext = z.object({
   workspaceFolder: z.string().max(4096).optional(),
@@ -20,7 +21,7 @@ export const ChatSendResult = z.object({ conversationId: Id, turnId: Id });
 export type ChatSendResult = z.infer<typeof ChatSendResult>;
 
 export const ChatSendRequest = request({
-  method: 'tandem/chat/send',
+  method: Methods.chatSend,
   params: ChatSendParams,
   result: ChatSendResult,
   semantics:
@@ -49,7 +50,7 @@ export const ChatUpdateParams = z.object({
 export type ChatUpdateParams = z.infer<typeof ChatUpdateParams>;
 
 export const ChatUpdateNotification = notification({
-  method: 'tandem/chat/update',
+  method: Methods.chatUpdate,
   direction: 'serverToClient',
   params: ChatUpdateParams,
   semantics:

@@ -8,11 +8,7 @@ export const Id = id;
 export const FlowId = z.enum(['fix_pipeline', 'implement_issue', 'code_review']);
 export type FlowId = z.infer<typeof FlowId>;
 
-export const FLOW_NAMES: Record<FlowId, string> = {
-  fix_pipeline: 'Fix Pipeline',
-  implement_issue: 'Implement Issue',
-  code_review: 'Code Review',
-};
+export { FINAL_STATUSES, FLOW_NAMES } from './methods';
 
 export const ReferenceKind = z.enum(['pipeline', 'issue', 'merge_request']);
 export type ReferenceKind = z.infer<typeof ReferenceKind>;
@@ -34,8 +30,6 @@ export const SessionStatus = z.enum([
   'interrupted',
 ]);
 export type SessionStatus = z.infer<typeof SessionStatus>;
-
-export const FINAL_STATUSES: readonly SessionStatus[] = ['completed', 'failed', 'cancelled'];
 
 export const Trigger = z.enum(['ui', 'chat', 'cli']);
 export type Trigger = z.infer<typeof Trigger>;

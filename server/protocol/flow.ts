@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FlowId, Id, Trigger } from './common';
 import { request } from './declare';
+import { Methods } from './methods';
 
 export const FlowStartParams = z.object({
   flow: FlowId,
@@ -17,7 +18,7 @@ export const FlowStartResult = z.object({ sessionId: Id });
 export type FlowStartResult = z.infer<typeof FlowStartResult>;
 
 export const FlowStartRequest = request({
-  method: 'tandem/flow/start',
+  method: Methods.flowStart,
   params: FlowStartParams,
   result: FlowStartResult,
   semantics:

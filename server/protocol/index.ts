@@ -21,6 +21,7 @@ export * from './chat';
 export * from './common';
 export * from './declare';
 export * from './flow';
+export * from './methods';
 export * from './session';
 export * from './telemetry';
 export * from './webview';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Id, SessionSnapshot, SessionStatus } from './common';
 import { notification, request } from './declare';
+import { Methods } from './methods';
 
 export const SessionStatusNotification = notification({
-  method: 'tandem/session/status',
+  method: Methods.sessionStatus,
   direction: 'serverToClient',
   params: SessionSnapshot,
   semantics:
@@ -23,7 +24,7 @@ export const SessionListResult = z.object({ sessions: z.array(SessionSnapshot) }
 export type SessionListResult = z.infer<typeof SessionListResult>;
 
 export const SessionListRequest = request({
-  method: 'tandem/session/list',
+  method: Methods.sessionList,
   params: SessionListParams,
   result: SessionListResult,
   semantics: 'Snapshots of sessions, newest first.',
@@ -69,7 +70,7 @@ export const SessionGetResult = z.object({
 export type SessionGetResult = z.infer<typeof SessionGetResult>;
 
 export const SessionGetRequest = request({
-  method: 'tandem/session/get',
+  method: Methods.sessionGet,
   params: SessionGetParams,
   result: SessionGetResult,
   semantics: 'Details of one session: steps, the append-only event log and metrics.',
@@ -84,7 +85,7 @@ export const SessionCancelResult = z.object({
 export type SessionCancelResult = z.infer<typeof SessionCancelResult>;
 
 export const SessionCancelRequest = request({
-  method: 'tandem/session/cancel',
+  method: Methods.sessionCancel,
   params: SessionCancelParams,
   result: SessionCancelResult,
   semantics:
@@ -99,7 +100,7 @@ export const SessionOpenedParams = z.object({
 export type SessionOpenedParams = z.infer<typeof SessionOpenedParams>;
 
 export const SessionOpenedNotification = notification({
-  method: 'tandem/session/opened',
+  method: Methods.sessionOpened,
   direction: 'clientToServer',
   capability: 'sessionWidget',
   params: SessionOpenedParams,

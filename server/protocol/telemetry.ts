@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { request } from './declare';
+import { Methods } from './methods';
 
 const Ratio = z.object({
   numerator: z.number().int(),
@@ -27,7 +28,7 @@ export const TelemetrySummaryResult = z.object({
 export type TelemetrySummaryResult = z.infer<typeof TelemetrySummaryResult>;
 
 export const TelemetrySummaryRequest = request({
-  method: 'tandem/telemetry/summary',
+  method: Methods.telemetrySummary,
   params: TelemetrySummaryParams,
   result: TelemetrySummaryResult,
   semantics:

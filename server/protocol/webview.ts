@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { request } from './declare';
+import { Methods } from './methods';
 
 export const WebviewInfoParams = z.object({});
 export type WebviewInfoParams = z.infer<typeof WebviewInfoParams>;
@@ -16,7 +17,7 @@ export const WebviewInfoResult = z.object({
 export type WebviewInfoResult = z.infer<typeof WebviewInfoResult>;
 
 export const WebviewInfoRequest = request({
-  method: 'tandem/webview/info',
+  method: Methods.webviewInfo,
   params: WebviewInfoParams,
   result: WebviewInfoResult,
   semantics:

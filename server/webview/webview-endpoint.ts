@@ -87,11 +87,14 @@ export class WebviewEndpoint {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private refusal(req: http.IncomingMessage): { status: number; message: string } | undefined {
+  private refusal(
+    req: http.IncomingMessage,
+    allowCookie = false,
+  ): { status: number; message: string } | undefined {
     if (req.headers.host !== this.origin.slice('http://'.length)) {
       return { status: 403, message: 'Wrong Host: this endpoint answers only 127.0.0.1.' };
     }
-    if (!this.hasToken(req)) {
+    if (!this.hasToken(req, allowCookie)) {
       return {
         status: 401,
         message: 'This endpoint needs its token: open the URL tandem/webview/info answers.',
@@ -100,16 +103,37 @@ export class WebviewEndpoint {
     return undefined;
   }
 
-  private hasToken(req: http.IncomingMessage): boolean {
+  private hasToken(req: http.IncomingMessage, allowCookie: boolean): boolean {
     const url = new URL(req.url ?? '/', this.origin);
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const given = Buffer.from(url.searchParams.get('token') ?? bearer ?? '');
+    const cookie = allowCookie ? this.cookieToken(req) : undefined;
+    const given = Buffer.from(url.searchParams.get('token') ?? bearer ?? cookie ?? '');
     const expected = Buffer.from(this.token);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
+  /** The cookie is named after the port: two servers on 127.0.0.1 never share one. */
+  private get cookieName(): string {
+    return `tandem-token-${new URL(this.origin).port}`;
+  }
+
+  private cookieToken(req: http.IncomingMessage): string | undefined {
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const [name, ...value] = part.trim().split('=');
+      if (name === this.cookieName) return value.join('=');
+    }
+    return undefined;
+  }
+
+  /**
+   * The page itself needs the token in its URL; the files it loads (script, styles, fonts) may
+   * show it as an HttpOnly, SameSite=Strict cookie set with the page, since a page cannot put
+   * the token on those URLs. The WebSocket always needs the token itself (and the origin).
+   */
   private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const refused = this.refusal(req);
+    const { pathname: requested } = new URL(req.url ?? '/', this.origin);
+    const page = requested === '/' || requested === '/index.html';
+    const refused = this.refusal(req, !page);
     if (refused) return this.reply(res, refused.status, refused.message);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return this.reply(res, 405, 'Only GET: the protocol goes over the WebSocket at /rpc.');
@@ -135,7 +159,13 @@ export class WebviewEndpoint {
         `connect-src ws://127.0.0.1:${new URL(this.origin).port}`,
         "base-uri 'none'",
         "form-action 'none'",
+        "frame-ancestors 'none'",
       ].join('; '),
+      ...(page
+        ? {
+            'Set-Cookie': `${this.cookieName}=${this.token}; Path=/; HttpOnly; SameSite=Strict`,
+          }
+        : {}),
     });
     if (req.method === 'HEAD') return void res.end();
     fs.createReadStream(file).pipe(res);

@@ -192,6 +192,30 @@ describe('webview endpoint: the protocol over a WebSocket on 127.0.0.1, with a t
     assert.equal((await get(`${origin}/../../etc/passwd?token=${token}`)).status, 404);
   });
 
+  it('lets the page load its files with an HttpOnly, SameSite=Strict cookie; never the WebSocket', async () => {
+    const page = await get(`${origin}/?token=${token}`);
+    const cookie = String(page.headers['set-cookie']);
+    const port = new URL(origin).port;
+    assert.match(
+      cookie,
+      new RegExp(`^tandem-token-${port}=${token}; Path=/; HttpOnly; SameSite=Strict`),
+    );
+    const pair = cookie.split(';')[0];
+    assert.equal((await get(`${origin}/app.js`)).status, 401);
+    assert.equal((await get(`${origin}/app.js`, { Cookie: pair })).status, 200);
+    // The page itself needs the token in its URL: a cookie alone does not open it.
+    assert.equal((await get(`${origin}/`, { Cookie: pair })).status, 401);
+    const socket = new WebSocket(`${origin.replace('http', 'ws')}/rpc`, {
+      origin,
+      headers: { Cookie: pair },
+    });
+    const status = await new Promise<number>((resolve) => {
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => resolve(101));
+    });
+    assert.equal(status, 401);
+  });
+
   it('refuses WebSocket upgrades without the token and from any other origin', async () => {
     await assert.rejects(open('/rpc'), (e: { status?: number }) => e.status === 401);
     await assert.rejects(

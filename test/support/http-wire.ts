@@ -47,7 +47,9 @@ export async function readBody(request: IncomingMessage): Promise<Params> {
 async function formParams(raw: Buffer, type: string): Promise<Params> {
   let form: FormData;
   try {
-    form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    form = await new Response(new Uint8Array(raw), {
+      headers: { 'content-type': type },
+    }).formData();
   } catch {
     throw new HttpError(400, '400 Bad request - the form data cannot be parsed', 'error');
   }

@@ -17,7 +17,7 @@ export interface RecordedAnswers {
 }
 
 export const DEFAULT_ANSWERS: RecordedAnswers = {
-  confirmation: 'Done: the Code Review flow is running. Its widget below shows the progress.',
+  confirmation: 'Done: the Code Review flow is running. Its widget above shows the progress.',
   afterDenial:
     'No problem, I will not run it. I can walk you through the diff here instead: start with ' +
     '`searchUsers`, which builds SQL from user input.',
@@ -46,7 +46,7 @@ export function chatResponder(answers: RecordedAnswers = DEFAULT_ANSWERS) {
       const started = /The ([^.]+?) flow started on/.exec(content);
       if (started && started[1] !== 'Code Review') {
         return {
-          text: `Done: the ${started[1]} flow is running. Its widget below shows the progress.`,
+          text: `Done: the ${started[1]} flow is running. Its widget above shows the progress.`,
           usage: usage(),
         };
       }
