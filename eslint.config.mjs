@@ -26,6 +26,12 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    files: ['scripts/*.mjs'],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', URL: 'readonly' },
+    },
+  },
+  {
     files: ['bin/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

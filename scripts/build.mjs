@@ -68,3 +68,19 @@ copyFileSync('webview/index.html', 'dist/webview/index.html');
 for (const file of ['codicon.css', 'codicon.ttf']) {
   copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/${file}`);
 }
+
+// The VS Code extension: a thin client that starts dist/tandem.js and hosts the webview.
+await build({
+  entryPoints: ['clients/vscode/src/extension.ts'],
+  outfile: 'dist/vscode/extension.js',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['vscode'],
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+});
+mkdirSync('dist/vscode/media', { recursive: true });
+copyFileSync('clients/vscode/media/tandem.svg', 'dist/vscode/media/tandem.svg');

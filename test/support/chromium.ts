@@ -39,6 +39,12 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
   };
 }
 
+/** The path of a screenshot by name (its folder made). */
+export function screenshotPath(name: string): string {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return path.join(SCREENSHOTS, `${name}.png`);
+}
+
 /** Saves a PNG of the page (or of one element) under test-results/screenshots. */
 export async function screenshot(page: Page, name: string, selector?: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });

@@ -8,6 +8,7 @@ import { ProtocolClient } from '../support/protocol-client';
 import { DEFAULT_ANSWERS, playRecordedModel } from '../support/recorded-model';
 import { type ReviewWorld, startReviewWorld } from '../support/review-world';
 import { tempDir } from '../support/temp-dir';
+import { WebviewDriver } from '../support/webview-driver';
 
 const MEANWHILE = 'meanwhile, what does LIMIT do in SQL?';
 
@@ -55,7 +56,7 @@ describe('webview in Chromium, served by the server’s endpoint (real server, s
     // The editor here shows no approvals; the page does.
     client = await ProtocolClient.start({
       env: world.env(tmp.dir),
-      settings: { model: { retryBaseMs: 10, timeoutMs: 800, maxRetries: 50 } },
+      settings: { model: { retryBaseMs: 10, timeoutMs: 2000, maxRetries: 10 } },
       tandem: { protocolVersion: 1, approvals: false, sessionWidget: true },
     });
     url = (await client.request<WebviewInfoResult>('tandem/webview/info', {})).url;
@@ -79,21 +80,6 @@ describe('webview in Chromium, served by the server’s endpoint (real server, s
     await page.goto(url);
     await page.waitForSelector('#app[data-connection="open"]');
     return page;
-  };
-
-  const send = async (page: Page, text: string) => {
-    await page.locator('vscode-textarea textarea').fill(text);
-    await page.locator('vscode-textarea textarea').press('Enter');
-  };
-
-  /** Asks for a review and approves it with a click; `count` is the widgets expected after. */
-  const approveReview = async (page: Page, count: number) => {
-    await send(page, `review ${world.mr.webUrl}`);
-    await page.locator('.approval.pending .approve').click();
-    await page
-      .locator('.session-widget')
-      .nth(count - 1)
-      .waitFor();
   };
 
   it('refuses the page and its files without the token, and a WebSocket from another origin', async () => {
@@ -132,29 +118,11 @@ describe('webview in Chromium, served by the server’s endpoint (real server, s
     await page.waitForSelector('[data-empty="chat"]');
     await screenshot(page, 'browser-01-empty-chat');
 
-    await send(page, `review ${world.mr.webUrl}`);
-    const card = page.locator('.approval.pending');
-    await card.waitFor();
-    assert.equal(await card.locator('.flow-name').innerText(), 'Code Review');
-    const link = card.locator('.reference a');
-    assert.equal(await link.innerText(), 'group/app!7');
-    assert.equal(await link.getAttribute('href'), world.mr.webUrl);
+    const driver = new WebviewDriver(page, page, world);
+    await driver.send(`review ${world.mr.webUrl}`);
+    await driver.expectReviewCard();
     await screenshot(page, 'browser-02-approval-card');
-
-    // Keyboard only: from the message box, Shift+Tab back to the card's Approve, then Enter.
-    await page.locator('vscode-textarea textarea').focus();
-    let onApprove = false;
-    for (let i = 0; i < 12 && !onApprove; i++) {
-      await page.keyboard.press('Shift+Tab');
-      onApprove = await page.evaluate(
-        () =>
-          document.activeElement?.closest?.('.approval')?.querySelector('.approve') ===
-          document.activeElement,
-      );
-    }
-    assert.ok(onApprove, 'Approve is reachable with the keyboard');
-    await page.keyboard.press('Enter');
-    await page.locator('.approval.resolved.approve').waitFor();
+    await driver.approveWithKeyboard();
 
     const first = page.locator('.session-widget').nth(0);
     await page.locator('.session-widget[data-status="running"]').waitFor();
@@ -165,7 +133,7 @@ describe('webview in Chromium, served by the server’s endpoint (real server, s
     const before = await layout(page);
 
     // A second message while the session runs is answered; the widget stays where it is.
-    await send(page, MEANWHILE);
+    await driver.send(MEANWHILE);
     await page
       .locator('.message.assistant', { hasText: DEFAULT_ANSWERS.answer(MEANWHILE) })
       .waitFor();
@@ -177,30 +145,7 @@ describe('webview in Chromium, served by the server’s endpoint (real server, s
     assert.equal(after.length - before.length, 2, 'only the question and its answer were added');
     assert.equal((await first.boundingBox())!.height, runningBox!.height);
 
-    // Failed: GitLab answers 500 for the merge request's versions.
-    world.gitlab.failNext({ path: /merge_requests\/7\/versions$/, status: 500, times: 100 });
-    await approveReview(page, 2);
-    await page.locator('.session-widget[data-status="failed"]').waitFor({ timeout: 60_000 });
-    world.gitlab.clearFailures();
-
-    // Cancelled: the reviewer holds; Cancel on the details page ends the session.
-    holdReviewer = true;
-    await approveReview(page, 3);
-    const third = page.locator('.session-widget').nth(2);
-    await page.locator('.session-widget[data-status="running"]').waitFor();
-    await third.click();
-    await page.locator('main.details .cancel').click();
-    await page.locator('main.details.status-cancelled').waitFor({ timeout: 30_000 });
-    await page.locator('main.details .back').click();
-    await page.locator('.session-widget[data-status="cancelled"]').waitFor();
-
-    // A fourth one runs (held), so all four states are on screen together.
-    await approveReview(page, 4);
-    await page.locator('.session-widget[data-status="running"]').waitFor();
-    const statuses = await page.$$eval('.session-widget', (ws) =>
-      ws.map((w) => w.getAttribute('data-status')),
-    );
-    assert.deepEqual(statuses, ['completed', 'failed', 'cancelled', 'running']);
+    await driver.addFailedCancelledRunning((on) => (holdReviewer = on));
     const looks = await page.$$eval('.session-widget', (ws) =>
       ws.map((w) => {
         const style = getComputedStyle(w);
@@ -264,14 +209,14 @@ describe('webview in Chromium, served by the server’s endpoint (real server, s
       await client.request<{ sessions: SessionSnapshot[] }>('tandem/session/list', {})
     ).sessions.length;
     await page.locator('.new-chat').click();
-    await send(page, `review ${world.mr.webUrl}`);
+    await new WebviewDriver(page, page, world).send(`review ${world.mr.webUrl}`);
     await page.locator('.approval.pending').waitFor();
     await page.locator('.approval.pending .deny').click();
     await page.locator('.approval.resolved.deny').waitFor();
     await page
       .locator('.message.assistant', { hasText: 'No problem, I will not run it' })
       .waitFor();
-    await screenshot(page, 'browser-06-denied');
+    await screenshot(page, 'browser-08-denied');
     assert.equal(await page.locator('.session-widget').count(), 0);
     const sessionsAfter = (
       await client.request<{ sessions: SessionSnapshot[] }>('tandem/session/list', {})

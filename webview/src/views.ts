@@ -61,14 +61,13 @@ export function app(state: State, actions: Actions, now: number): TemplateResult
       </div>
       ${
         state.page.name === 'chat'
-          ? html`<vscode-button
+          ? html`<vscode-toolbar-button
               class="new-chat"
-              secondary
               icon="add"
-              title="Start a new conversation"
+              label="New chat"
+              title="New chat"
               @click=${() => actions.newChat()}
-              >New chat</vscode-button
-            >`
+            ></vscode-toolbar-button>`
           : nothing
       }
     </nav>
