@@ -17,6 +17,25 @@ export class WebviewDriver {
     private readonly world: ReviewWorld,
   ) {}
 
+  /**
+   * Positions of the chat's items within the conversation (not the viewport, which scrolls as
+   * messages arrive): what must not move when a session changes status.
+   */
+  layout(): Promise<{ key: string; top: number; height: number }[]> {
+    return this.view.$$eval('.transcript > *', (items) =>
+      items.map((el) => {
+        const origin = el.parentElement!.getBoundingClientRect().top;
+        const box = el.getBoundingClientRect();
+        const key =
+          el.getAttribute('data-message-id') ??
+          el.getAttribute('data-approval-id') ??
+          el.getAttribute('data-session-id') ??
+          el.className;
+        return { key, top: Math.round(box.top - origin), height: Math.round(box.height) };
+      }),
+    );
+  }
+
   async send(text: string): Promise<void> {
     await this.view.locator('vscode-textarea textarea').fill(text);
     await this.view.locator('vscode-textarea textarea').press('Enter');

@@ -12,25 +12,6 @@ import { WebviewDriver } from '../support/webview-driver';
 
 const MEANWHILE = 'meanwhile, what does LIMIT do in SQL?';
 
-/**
- * Positions of the chat's items within the conversation (not the viewport, which scrolls as
- * messages arrive): what must not move when a session changes status.
- */
-async function layout(page: Page): Promise<{ key: string; top: number; height: number }[]> {
-  return page.$$eval('.transcript > *', (items) =>
-    items.map((el) => {
-      const origin = el.parentElement!.getBoundingClientRect().top;
-      const box = el.getBoundingClientRect();
-      const key =
-        el.getAttribute('data-message-id') ??
-        el.getAttribute('data-approval-id') ??
-        el.getAttribute('data-session-id') ??
-        el.className;
-      return { key, top: Math.round(box.top - origin), height: Math.round(box.height) };
-    }),
-  );
-}
-
 describe('webview in Chromium, served by the server’s endpoint (real server, slow)', function () {
   this.timeout(120_000);
   let world: ReviewWorld;
@@ -130,7 +111,7 @@ describe('webview in Chromium, served by the server’s endpoint (real server, s
     await screenshot(page, 'browser-03-widget-running');
     const sessionId = (await first.getAttribute('data-session-id'))!;
     const runningBox = await first.boundingBox();
-    const before = await layout(page);
+    const before = await driver.layout();
 
     // A second message while the session runs is answered; the widget stays where it is.
     await driver.send(MEANWHILE);
@@ -139,7 +120,7 @@ describe('webview in Chromium, served by the server’s endpoint (real server, s
       .waitFor();
     await page.locator('.session-widget[data-status="completed"]').waitFor({ timeout: 60_000 });
     await screenshot(page, 'browser-04-widget-completed');
-    const after = await layout(page);
+    const after = await driver.layout();
     // Status changes added nothing to the chat and moved nothing that was there.
     assert.deepEqual(after.slice(0, before.length), before);
     assert.equal(after.length - before.length, 2, 'only the question and its answer were added');
