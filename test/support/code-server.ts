@@ -131,9 +131,19 @@ export async function startCodeServer(options: {
 
 /** Runs a command from the palette (F1), by its title. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
+  // F1 pressed while a webview has the focus may not reach the workbench: give the focus to
+  // the (empty) editor area and press again.
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('F1');
+    const opened = await input
+      .waitFor({ state: 'visible', timeout: 3000 })
+      .then(() => true)
+      .catch(() => false);
+    if (opened) break;
+    if (attempt === 3) throw new Error(`The command palette did not open to run "${title}".`);
+    await page.locator('.part.editor').click({ position: { x: 20, y: 20 } });
+  }
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor();
@@ -142,7 +152,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 
 /** Answers an input box the extension opened (showInputBox). */
 export async function answerInputBox(page: Page, text: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
+  // The extension's input box, not the command palette it was opened from.
+  const input = page.locator(
+    '.quick-input-widget input:not([aria-label="Type the name of a command to run."])',
+  );
   await input.waitFor();
   await input.fill(text);
   await input.press('Enter');
