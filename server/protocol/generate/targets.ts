@@ -1,3 +1,4 @@
+import { PROTOCOL_LUA_PATH, renderProtocolLua } from './lua';
 import { PROTOCOL_MARKDOWN_PATH, renderProtocolMarkdown } from './markdown';
 
 /** A file generated from the protocol declarations. */
@@ -15,4 +16,5 @@ export interface GeneratedTarget {
  */
 export const GENERATED_TARGETS: readonly GeneratedTarget[] = [
   { path: PROTOCOL_MARKDOWN_PATH, render: renderProtocolMarkdown },
+  { path: PROTOCOL_LUA_PATH, render: renderProtocolLua },
 ];
