@@ -45,11 +45,11 @@ await build({
   outfile: 'dist/bench/bare-server.js',
 });
 
-// The shared webview: one browser bundle for VS Code's webview, JCEF and plain browsers.
+// The shared webview: one browser bundle for VS Code's webview, JCEF and plain browsers. The
+// stylesheet main.ts imports comes out beside it as app.css.
 await build({
-  entryPoints: { app: 'webview/src/main.ts', style: 'webview/src/app.css' },
+  entryPoints: { app: 'webview/src/main.ts' },
   outdir: 'dist/webview',
-  entryNames: '[name]',
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -59,11 +59,6 @@ await build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
-// esbuild names a CSS entry after the entry key; the pages load app.css.
-copyFileSync('dist/webview/style.css', 'dist/webview/app.css');
-rmSync('dist/webview/style.css');
-rmSync('dist/webview/style.css.map', { force: true });
-mkdirSync('dist/webview', { recursive: true });
 copyFileSync('webview/index.html', 'dist/webview/index.html');
 for (const file of ['codicon.css', 'codicon.ttf']) {
   copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/webview/${file}`);

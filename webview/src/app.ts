@@ -152,8 +152,10 @@ export class App implements Actions {
     if (page === 'sessions') this.reloadSessions();
   }
 
-  openSession(sessionId: string, source: 'widget' | 'list'): void {
-    const from = this.state.page.name === 'sessions' ? 'sessions' : 'chat';
+  /** Opens a session's details: from the page (widget, list) or for the host (tree, notification). */
+  openSession(sessionId: string, source: 'widget' | 'list' | 'notification'): void {
+    const from =
+      source === 'notification' || this.state.page.name === 'sessions' ? 'sessions' : 'chat';
     this.host.notify(Methods.sessionOpened, { sessionId, source });
     this.update({
       ...this.state,
@@ -162,21 +164,6 @@ export class App implements Actions {
     });
     this.reloadDetails();
     this.root.scrollTo?.(0, 0);
-  }
-
-  /** Opens a session's details on request of the host (the editor's Sessions tree). */
-  reveal(sessionId: string, source: 'widget' | 'list' | 'notification'): void {
-    if (source === 'notification') {
-      this.host.notify(Methods.sessionOpened, { sessionId, source });
-      this.update({
-        ...this.state,
-        page: { name: 'details', sessionId, from: 'sessions' },
-        details: { sessionId, loading: true },
-      });
-      this.reloadDetails();
-    } else {
-      this.openSession(sessionId, source);
-    }
   }
 
   back(): void {

@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import './app.css';
 import { App } from './app';
 import { type Host, SocketHost, VsCodeHost } from './host';
 
@@ -33,7 +34,7 @@ window.addEventListener('message', (event: MessageEvent) => {
   if (host.kind === 'browser' && event.origin !== window.location.origin) return;
   const data = event.data as { tandem?: string; sessionId?: string; source?: string };
   if (data?.tandem === 'reveal' && typeof data.sessionId === 'string') {
-    app.reveal(data.sessionId, data.source === 'notification' ? 'notification' : 'list');
+    app.openSession(data.sessionId, data.source === 'notification' ? 'notification' : 'list');
   }
   if (data?.tandem === 'show' && (data.source === 'chat' || data.source === 'sessions')) {
     app.show(data.source);

@@ -113,6 +113,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   };
 
+  const refreshSessions = async () => {
+    if (!client?.isRunning()) return;
+    const listed = await client.sendRequest<SessionListResult>(Methods.sessionList, { limit: 100 });
+    mirror.sessionsListed(listed.sessions);
+  };
+
   const start = async () => {
     client = createClient(context);
     context.subscriptions.push(
@@ -150,10 +156,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     renderStatus();
     try {
       await client.start();
-      const listed = await client.sendRequest<SessionListResult>(Methods.sessionList, {
-        limit: 100,
-      });
-      mirror.sessionsListed(listed.sessions);
+      await refreshSessions();
     } catch (error) {
       chat.setConnection({
         status: 'closed',
@@ -222,11 +225,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void vscode.window.showErrorMessage(`tandem: ${(error as Error).message}`);
     }
   });
-  command('tandem.refreshSessions', async () => {
-    if (!client?.isRunning()) return;
-    const listed = await client.sendRequest<SessionListResult>(Methods.sessionList, { limit: 100 });
-    mirror.sessionsListed(listed.sessions);
-  });
+  command('tandem.refreshSessions', refreshSessions);
   command('tandem.showServerLog', () => client?.outputChannel.show(true));
   // A stored or removed secret reaches the server through the secrets listener below.
   command('tandem.setModelApiKey', () => askForSecret(context.secrets, 'modelApiKey'));

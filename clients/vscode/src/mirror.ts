@@ -28,20 +28,21 @@ export class Mirror implements vscode.Disposable {
     if (this.approvals.delete(params.approvalId)) this.changed.fire();
   }
 
-  /** Keeps the snapshot with the highest `seq`. */
   sessionStatus(snapshot: SessionSnapshot): void {
-    const known = this.sessions.get(snapshot.sessionId);
-    if (known && known.seq > snapshot.seq) return;
-    this.sessions.set(snapshot.sessionId, snapshot);
-    this.changed.fire();
+    if (this.keep(snapshot)) this.changed.fire();
   }
 
   sessionsListed(snapshots: SessionSnapshot[]): void {
-    for (const s of snapshots) {
-      const known = this.sessions.get(s.sessionId);
-      if (!known || known.seq <= s.seq) this.sessions.set(s.sessionId, s);
-    }
+    for (const s of snapshots) this.keep(s);
     this.changed.fire();
+  }
+
+  /** Keeps the snapshot with the highest `seq`; says whether it was kept. */
+  private keep(snapshot: SessionSnapshot): boolean {
+    const known = this.sessions.get(snapshot.sessionId);
+    if (known && known.seq > snapshot.seq) return false;
+    this.sessions.set(snapshot.sessionId, snapshot);
+    return true;
   }
 
   /** The server restarted: what it will re-send replaces what is known. */

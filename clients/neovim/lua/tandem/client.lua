@@ -92,11 +92,6 @@ function M.start()
     capabilities = capabilities,
     handlers = handlers,
     settings = {},
-    on_init = function(client)
-      for _, f in ipairs(M.on_notification) do
-        f('initialized', client)
-      end
-    end,
     on_exit = function(code, signal)
       M.id = nil
       vim.schedule(function()

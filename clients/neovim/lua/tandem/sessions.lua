@@ -175,21 +175,22 @@ function M.details(session_id, source)
   return buf
 end
 
+-- A session's change redraws the list and, a moment later (changes come in bursts), its open
+-- details buffer.
 local pending_refresh = {}
-state.subscribe(function(what)
+state.subscribe(function(what, id)
   if what ~= 'sessions' then
     return
   end
   vim.schedule(function()
     M.render_list()
-    for id, buf in pairs(M.open_details) do
-      if vim.api.nvim_buf_is_valid(buf) and not pending_refresh[id] then
-        pending_refresh[id] = true
-        vim.defer_fn(function()
-          pending_refresh[id] = nil
-          fill(buf, id)
-        end, 200)
-      end
+    local buf = id and M.open_details[id]
+    if buf and vim.api.nvim_buf_is_valid(buf) and not pending_refresh[id] then
+      pending_refresh[id] = true
+      vim.defer_fn(function()
+        pending_refresh[id] = nil
+        fill(buf, id)
+      end, 200)
     end
   end)
 end)

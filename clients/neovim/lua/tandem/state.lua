@@ -12,9 +12,10 @@ local M = {
   listeners = {},
 }
 
-local function changed(what)
+--- Tells the views what changed: 'chat', 'approvals', or 'sessions' with the session's id.
+local function changed(what, id)
   for _, listener in ipairs(M.listeners) do
-    pcall(listener, what)
+    pcall(listener, what, id)
   end
 end
 
@@ -77,14 +78,15 @@ function M.approval_resolved(p)
   end
 end
 
---- Keeps the snapshot with the highest seq.
+--- Keeps the snapshot with the highest seq; one already known changes nothing (so reading a
+--- session's details does not announce a change that would read them again).
 function M.session_status(s)
   local known = M.sessions[s.sessionId]
-  if known and known.seq > s.seq then
+  if known and known.seq >= s.seq then
     return
   end
   M.sessions[s.sessionId] = s
-  changed('sessions')
+  changed('sessions', s.sessionId)
 end
 
 function M.pending()
