@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROTOCOL_METHODS, type MethodDeclaration } from '../../server/protocol';
+import { z } from 'zod';
+import { PROTOCOL_METHODS, request, type MethodDeclaration } from '../../server/protocol';
+import { PROTOCOL_JAVA_PATH, renderProtocolJava } from '../../server/protocol/generate/java';
 import { GENERATED_TARGETS } from '../../server/protocol/generate/targets';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -151,4 +153,25 @@ describe('generated protocol files', () => {
       assert.equal(target.render(), target.render());
     });
   }
+
+  it(`${PROTOCOL_JAVA_PATH} goes stale when a method is declared without regenerating`, () => {
+    const added = request({
+      method: 'tandem/session/pin',
+      params: z.object({ sessionId: z.string() }),
+      result: z.object({ pinned: z.boolean() }),
+      semantics: 'Keeps a session at the top of the list.',
+    });
+    const rendered = renderProtocolJava([...PROTOCOL_METHODS, added]);
+    const onDisk = readFileSync(path.join(ROOT, PROTOCOL_JAVA_PATH), 'utf8');
+    assert.notEqual(rendered, onDisk);
+    assert.match(rendered, /public static final String SESSION_PIN = "tandem\/session\/pin";/);
+    assert.match(
+      rendered,
+      /public static final class SessionPinParams \{\n\s+@Required public String sessionId;/,
+    );
+    assert.match(
+      rendered,
+      /new Method\(Methods\.SESSION_PIN, true, Direction\.CLIENT_TO_SERVER, null, SessionPinParams\.class, SessionPinResult\.class\)/,
+    );
+  });
 });

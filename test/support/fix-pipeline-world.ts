@@ -110,22 +110,29 @@ export function implementer(request: ScriptedRequest): Reply | undefined {
   };
 }
 
-/** The example project on the GitLab stand-in, a clone of it as workspace, and the server. */
-export interface ExampleWorld {
+/** The example project on the GitLab stand-in and a clone of it as workspace, before a server. */
+export interface ExampleSetup {
   gitlab: GitLabStandIn;
   model: ScriptedModel;
-  client: ProtocolClient;
+  /** The server's state directory. */
+  stateDir: string;
+  /** A clone of `group/app`, the server's workspace folder. */
+  workspaceDir: string;
+  /** Environment for the server process: model, GitLab (with their secrets) and state. */
+  env: Record<string, string>;
+  /** The `tandem` settings section the tests use. */
+  settings: { model: { retryBaseMs: number }; sandbox: { memory: string; pids: number } };
   stop(): Promise<void>;
 }
 
 /**
- * Seeds `group/app` (user `dev`, Developer) with `files` and whatever `seed` adds, clones it as
- * the workspace, and starts the server on it with the scripted model.
+ * Seeds `group/app` (user `dev`, Developer) with `files` and whatever `seed` adds, and clones it
+ * as the workspace; the caller starts a server on it.
  */
-export async function startExampleWorld(
+export async function setUpExample(
   files: Record<string, string> = readTree(PROJECT_DIR),
   seed: (gitlab: GitLabStandIn) => void = () => undefined,
-): Promise<ExampleWorld> {
+): Promise<ExampleSetup> {
   const gitlab = await GitLabStandIn.start();
   const model = await ScriptedModel.start({ apiKey: KEY });
   gitlab.addUser({ username: 'dev', token: TOKEN });
@@ -137,7 +144,11 @@ export async function startExampleWorld(
   const git = new GitClient(path.join(state.dir, 'git-home'));
   const header = `http.extraHeader=PRIVATE-TOKEN: ${TOKEN}`;
   await git.ok(workspace.dir, ['-c', header, 'clone', '-q', gitlab.gitUrl('group/app'), '.']);
-  const client = await ProtocolClient.start({
+  return {
+    gitlab,
+    model,
+    stateDir: state.dir,
+    workspaceDir: workspace.dir,
     env: {
       TANDEM_STATE_DIR: state.dir,
       OPENAI_BASE_URL: model.baseUrl,
@@ -146,17 +157,40 @@ export async function startExampleWorld(
       GITLAB_TOKEN: TOKEN,
     },
     settings: { model: { retryBaseMs: 10 }, sandbox: { memory: '1g', pids: 256 } },
-    workspaceFolder: workspace.dir,
-  });
-  return {
-    gitlab,
-    model,
-    client,
     stop: async () => {
-      await client.stop();
       await Promise.all([gitlab.stop(), model.stop()]);
       workspace.cleanup();
       state.cleanup();
+    },
+  };
+}
+
+/** The example project on the GitLab stand-in, a clone of it as workspace, and the server. */
+export interface ExampleWorld {
+  gitlab: GitLabStandIn;
+  model: ScriptedModel;
+  client: ProtocolClient;
+  stop(): Promise<void>;
+}
+
+/** `setUpExample` with the server started on it. */
+export async function startExampleWorld(
+  files: Record<string, string> = readTree(PROJECT_DIR),
+  seed: (gitlab: GitLabStandIn) => void = () => undefined,
+): Promise<ExampleWorld> {
+  const setup = await setUpExample(files, seed);
+  const client = await ProtocolClient.start({
+    env: setup.env,
+    settings: setup.settings,
+    workspaceFolder: setup.workspaceDir,
+  });
+  return {
+    gitlab: setup.gitlab,
+    model: setup.model,
+    client,
+    stop: async () => {
+      await client.stop();
+      await setup.stop();
     },
   };
 }
@@ -166,17 +200,22 @@ export interface FixPipelineWorld extends ExampleWorld {
   pipelineId: number;
 }
 
+/** Adds a pipeline on `main` whose `test` job failed; returns its id. */
+export function seedFailedPipeline(gitlab: GitLabStandIn): number {
+  return gitlab.addPipeline({
+    project: 'group/app',
+    ref: 'main',
+    jobs: [
+      { name: 'lint', stage: 'lint', status: 'success' },
+      { name: 'test', stage: 'test', status: 'failed', trace: FAILING_TRACE },
+    ],
+  }).id;
+}
+
 export async function startFixPipelineWorld(): Promise<FixPipelineWorld> {
   let pipelineId = 0;
   const world = await startExampleWorld(readTree(PROJECT_DIR), (gitlab) => {
-    pipelineId = gitlab.addPipeline({
-      project: 'group/app',
-      ref: 'main',
-      jobs: [
-        { name: 'lint', stage: 'lint', status: 'success' },
-        { name: 'test', stage: 'test', status: 'failed', trace: FAILING_TRACE },
-      ],
-    }).id;
+    pipelineId = seedFailedPipeline(gitlab);
   });
   return { ...world, pipelineId };
 }

@@ -1,3 +1,4 @@
+import { PROTOCOL_JAVA_PATH, renderProtocolJava } from './java';
 import { PROTOCOL_LUA_PATH, renderProtocolLua } from './lua';
 import { PROTOCOL_MARKDOWN_PATH, renderProtocolMarkdown } from './markdown';
 
@@ -10,11 +11,11 @@ export interface GeneratedTarget {
 }
 
 /**
- * Everything `npm run gen` writes and `npm run gen:check` compares. A new target (Lua constants
- * for the Neovim client, Java DTOs for the JetBrains client) is one more entry here with its
- * renderer in this folder.
+ * Everything `npm run gen` writes and `npm run gen:check` compares. A new target is one more entry
+ * here with its renderer in this folder.
  */
 export const GENERATED_TARGETS: readonly GeneratedTarget[] = [
   { path: PROTOCOL_MARKDOWN_PATH, render: renderProtocolMarkdown },
   { path: PROTOCOL_LUA_PATH, render: renderProtocolLua },
+  { path: PROTOCOL_JAVA_PATH, render: renderProtocolJava },
 ];
