@@ -207,6 +207,74 @@ describe('JetBrains core (Java 17, JUnit 5): unit tests', function () {
   );
 });
 
+/** Packages of the IntelliJ Platform, LSP4IJ, lsp4j and Kotlin: not on this machine. */
+const PLATFORM =
+  /^(com\.intellij|com\.redhat\.devtools|org\.eclipse\.lsp4j|org\.jetbrains|kotlin)\b/;
+
+/**
+ * What javac says about one compiler error of the glue compiled against the core alone, when it
+ * is not about the platform being absent; undefined when it is.
+ */
+function glueProblem(block: string, core: ReadonlySet<string>): string | undefined {
+  const message = /error: (.*)/.exec(block)?.[1] ?? block;
+  if (block.includes('dev.tandem.core')) return block; // a core API the glue uses does not exist
+  const location = /location: .*?(?:class|interface|type) ([\w.$<>]+)/.exec(block)?.[1];
+  const owner = location?.replace(/<.*$/, '').split(/[.$]/).pop();
+  if (owner && core.has(owner)) return block; // a member a core class does not have
+  const missing = /^package ([\w.]+) does not exist$/.exec(message);
+  if (missing) {
+    // A platform package, or a nested type of a platform class (e.g. Service.Level).
+    return PLATFORM.test(missing[1]) || /^[A-Z]/.test(missing[1]) ? undefined : block;
+  }
+  if (message === 'cannot find symbol') return undefined; // platform classes and their members
+  if (message === 'method does not override or implement a method from a supertype')
+    return undefined;
+  return block;
+}
+
+describe('JetBrains plugin glue (the platform and LSP4IJ are not here)', function () {
+  this.timeout(120_000);
+
+  it('parses as Java 17, and every core class and method it uses exists (javac against the core)', async () => {
+    const classes = await compile();
+    const glue = javaFiles(path.join(ROOT, 'clients', 'jetbrains', 'src', 'main', 'java'));
+    assert.ok(glue.length >= 10, `glue sources: ${glue.length}`);
+    const out = path.join(classes, '..', 'glue');
+    const args = ['--release', '17', '-Xmaxerrs', '100000', '-encoding', 'UTF-8', '-d', out];
+    args.push('-cp', `${classes}:${GSON}`, ...glue);
+    const stderr = await new Promise<string>((resolve) => {
+      execFile('javac', args, { maxBuffer: 64 * 1024 * 1024 }, (_error, _stdout, err) =>
+        resolve(err),
+      );
+    });
+    const blocks = stderr.split(/\n(?=\S+\.java:\d+: )/).filter((b) => /: error: /.test(b));
+    assert.ok(
+      blocks.length > 0,
+      'javac found the platform classes: compile the plugin with Gradle',
+    );
+    const core = new Set(
+      fs
+        .readdirSync(classes, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.class') && f.includes(`dev${path.sep}tandem${path.sep}core`))
+        .map((f) => path.basename(f, '.class').split('$').pop() as string),
+    );
+    assert.ok(core.has('ClientState') && core.has('SessionSnapshot'));
+    // A glue class of the same simple name as a core one is the glue's own.
+    for (const file of glue) {
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/\b(?:class|interface) (\w+)/g)) {
+        core.delete(m[1]);
+      }
+    }
+    const problems = blocks.map((b) => glueProblem(b, core)).filter(Boolean);
+    assert.deepEqual(problems, [], 'errors that are not about the absent platform');
+    const parse = await new Promise<string>((resolve) => {
+      const only = ['-XDshould-stop.ifNoError=PARSE', '-XDshould-stop.ifError=PARSE', '-d', out];
+      execFile('javac', [...only, ...glue], (_e, _o, err) => resolve(err));
+    });
+    assert.equal(parse, '', 'the glue parses');
+  });
+});
+
 describe('JetBrains core (Java 17, JUnit 5): drives the real server over stdio (slow)', function () {
   this.timeout(420_000);
   let review: ReviewWorld;

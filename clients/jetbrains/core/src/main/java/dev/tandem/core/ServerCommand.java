@@ -85,6 +85,21 @@ public record ServerCommand(List<String> command, Path node, String nodeVersion)
             + "). Install it, or set its path in Settings | Tools | tandem.");
   }
 
+  /**
+   * The server bundled with the plugin: {@code <plugin>/server/tandem.js}, where {@code <plugin>}
+   * holds {@code lib/} with the jar {@code anchor} was loaded from.
+   */
+  public static Path bundledServer(Class<?> anchor) throws SetupException {
+    try {
+      Path jar = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path plugin = jar.getParent() == null ? null : jar.getParent().getParent();
+      if (plugin == null) throw new SetupException("The tandem plugin's folder cannot be found from " + jar + ".");
+      return plugin.resolve("server").resolve("tandem.js");
+    } catch (java.net.URISyntaxException | SecurityException | NullPointerException e) {
+      throw new SetupException("The tandem plugin's folder cannot be found (" + e.getMessage() + ").");
+    }
+  }
+
   /** Every {@code node} on the PATH, then in the usual install places, without duplicates. */
   static List<Path> nodeCandidates(Map<String, String> env) {
     boolean windows = System.getProperty("os.name", "").toLowerCase().startsWith("windows");

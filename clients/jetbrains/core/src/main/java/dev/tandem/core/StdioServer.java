@@ -40,6 +40,14 @@ public final class StdioServer implements AutoCloseable, Transport {
         rpc.onNotification(m.name(), params -> client.notification(m.name(), params));
       }
     }
+    Consumer<JsonElement> serverLog =
+        params -> {
+          if (params.isJsonObject() && params.getAsJsonObject().has("message")) {
+            log.accept("[server] " + params.getAsJsonObject().get("message").getAsString());
+          }
+        };
+    rpc.onNotification("window/logMessage", serverLog);
+    rpc.onNotification("window/showMessage", serverLog);
     rpc.onRequest("workspace/configuration", params -> Settings.configuration(params, settings));
     rpc.onRequest("window/workDoneProgress/create", params -> null);
     rpc.onRequest("client/registerCapability", params -> null);

@@ -269,6 +269,36 @@ class ServerIntegrationTest {
     report("Fix Pipeline " + sessionId + ": " + commands.size() + " commands approved, then " + SessionLook.line(done));
   }
 
+  @Test
+  @Order(4)
+  void noSecretReachesWhatTheServerAndClientLogged() throws Exception {
+    List<String> secrets = new ArrayList<>();
+    for (String world : List.of("review", "fixPipeline")) {
+      if (!config.has(world) || !config.get(world).isJsonObject()) continue;
+      secrets.add(config.getAsJsonObject(world).getAsJsonObject("model").get("apiKey").getAsString());
+      secrets.add(config.getAsJsonObject(world).getAsJsonObject("gitlab").get("token").getAsString());
+    }
+    List<String> lines;
+    synchronized (log) {
+      lines = List.copyOf(log);
+    }
+    for (String dir : List.of("review", "fixPipeline")) {
+      if (!config.has(dir) || !config.get(dir).isJsonObject()) continue;
+      Path state = Path.of(config.getAsJsonObject(dir).get("stateDir").getAsString());
+      if (!Files.isDirectory(state)) continue;
+      try (var files = Files.walk(state)) {
+        for (Path f : files.filter(f -> f.toString().endsWith(".log") && Files.isRegularFile(f)).toList()) {
+          lines = new ArrayList<>(lines);
+          lines.addAll(Files.readAllLines(f));
+        }
+      }
+    }
+    for (String secret : secrets) {
+      for (String line : lines) assertFalse(line.contains(secret), "a secret in: " + line);
+    }
+    report(lines.size() + " log lines (stderr, client, log files) checked for " + secrets.size() + " secrets: none found");
+  }
+
   /** A line for the harness to show under the test. */
   private static void report(String line) {
     System.out.println("[it] " + line);
