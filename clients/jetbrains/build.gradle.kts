@@ -44,12 +44,13 @@ intellijPlatform {
     }
 }
 
-val serverDist = layout.projectDirectory.dir("../../dist")
-
 tasks {
     prepareSandbox {
+        val serverDist = layout.projectDirectory.dir("../../dist")
+        // A plain File, so the check keeps no reference to the script (configuration cache).
+        val distDir = serverDist.asFile
         doFirst {
-            val built = serverDist.file("tandem.js").asFile.exists() && serverDist.dir("node_modules").asFile.exists()
+            val built = distDir.resolve("tandem.js").exists() && distDir.resolve("node_modules").exists()
             require(built) { "The server is not built: run `npm ci && npm run package` at the repository root first." }
         }
         // <plugin>/server/tandem.js, found at run time next to <plugin>/lib (ServerCommand.bundledServer).

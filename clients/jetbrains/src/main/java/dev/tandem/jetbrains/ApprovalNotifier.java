@@ -49,7 +49,8 @@ final class ApprovalNotifier {
   private void show(Approval approval) {
     NotificationGroup group = NotificationGroupManager.getInstance().getNotificationGroup(GROUP);
     if (group == null) return;
-    Notification n = group.createNotification(approval.request().title, ApprovalText.details(approval.request()), NotificationType.INFORMATION);
+    String title = approval.request().title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    Notification n = group.createNotification(title, ApprovalText.html(approval.request()), NotificationType.INFORMATION);
     n.setImportant(true);
     n.addAction(NotificationAction.createSimpleExpiring("Approve", () -> answer(approval, true)));
     n.addAction(NotificationAction.createSimpleExpiring("Deny", () -> answer(approval, false)));

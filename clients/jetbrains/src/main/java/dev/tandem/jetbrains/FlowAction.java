@@ -4,6 +4,7 @@ import com.intellij.openapi.actionSystem.ActionUpdateThread;
 import com.intellij.openapi.actionSystem.AnAction;
 import com.intellij.openapi.actionSystem.AnActionEvent;
 import com.intellij.openapi.application.ApplicationManager;
+import com.intellij.openapi.project.DumbAware;
 import com.intellij.openapi.project.Project;
 import com.intellij.openapi.ui.Messages;
 import com.intellij.openapi.wm.ToolWindow;
@@ -18,7 +19,7 @@ import org.jetbrains.annotations.NotNull;
  * reference and starts the flow with trigger {@code ui} (the person asked for it, so no approval
  * to start), then shows the tool window where its session appears.
  */
-public abstract class FlowAction extends AnAction {
+public abstract class FlowAction extends AnAction implements DumbAware {
   private final FlowId flow;
   private final String prompt;
 

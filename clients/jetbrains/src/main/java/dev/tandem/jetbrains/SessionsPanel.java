@@ -34,10 +34,11 @@ final class SessionsPanel implements Disposable {
   private final DefaultListModel<String> sessionLines = new DefaultListModel<>();
   private final JList<String> sessions = new JList<>(sessionLines);
   private final JSplitPane root;
-  private final ClientState.Listener listener = (what, id) -> ApplicationManager.getApplication().invokeLater(this::render);
+  private final ClientState.Listener listener;
 
   SessionsPanel(TandemProject tandem) {
     this.tandem = tandem;
+    this.listener = (what, id) -> ApplicationManager.getApplication().invokeLater(this::render, tandem.project().getDisposed());
     approvals.setLayout(new BoxLayout(approvals, BoxLayout.Y_AXIS));
     JPanel sessionsBox = new JPanel(new BorderLayout());
     sessionsBox.add(new JLabel("Sessions"), BorderLayout.NORTH);
@@ -93,7 +94,9 @@ final class SessionsPanel implements Disposable {
     answer.exceptionally(
         e -> {
           ApplicationManager.getApplication()
-              .invokeLater(() -> Messages.showErrorDialog(tandem.project(), TandemClient.messageOf(e), "Tandem"));
+              .invokeLater(
+                  () -> Messages.showErrorDialog(tandem.project(), TandemClient.messageOf(e), "Tandem"),
+                  tandem.project().getDisposed());
           return null;
         });
   }

@@ -10,37 +10,39 @@ import org.jetbrains.annotations.NotNull;
 
 /**
  * LSP4IJ's client with the server → client notifications of protocol v1. Each goes to the
- * project's {@link TandemProject}, whose core state the views render; {@code
- * workspace/configuration} is answered from the settings, with the secrets read from the
- * password safe at that moment.
+ * project's {@link TandemProject}, whose core state the views render (LSP4IJ runs each incoming
+ * message on its own task, so they may arrive out of order: the core state allows for it). {@code
+ * workspace/configuration} is answered from the settings and the secrets kept from the password
+ * safe.
  */
 public final class TandemLanguageClient extends LanguageClientImpl {
   public TandemLanguageClient(@NotNull Project project) {
     super(project);
   }
 
-  private TandemProject tandem() {
-    return TandemProject.getInstance(getProject());
+  /** To the project's state; nothing once the project is closing. */
+  private void deliver(String method, JsonObject params) {
+    if (!getProject().isDisposed()) TandemProject.getInstance(getProject()).notification(method, params);
   }
 
   @JsonNotification(Methods.CHAT_UPDATE)
   public void chatUpdate(JsonObject params) {
-    tandem().notification(Methods.CHAT_UPDATE, params);
+    deliver(Methods.CHAT_UPDATE, params);
   }
 
   @JsonNotification(Methods.APPROVAL_REQUESTED)
   public void approvalRequested(JsonObject params) {
-    tandem().notification(Methods.APPROVAL_REQUESTED, params);
+    deliver(Methods.APPROVAL_REQUESTED, params);
   }
 
   @JsonNotification(Methods.APPROVAL_RESOLVED)
   public void approvalResolved(JsonObject params) {
-    tandem().notification(Methods.APPROVAL_RESOLVED, params);
+    deliver(Methods.APPROVAL_RESOLVED, params);
   }
 
   @JsonNotification(Methods.SESSION_STATUS)
   public void sessionStatus(JsonObject params) {
-    tandem().notification(Methods.SESSION_STATUS, params);
+    deliver(Methods.SESSION_STATUS, params);
   }
 
   /** The {@code tandem} section; LSP4IJ looks each requested section up in it. */
@@ -51,13 +53,19 @@ public final class TandemLanguageClient extends LanguageClientImpl {
     return all;
   }
 
+  /**
+   * LSP4IJ passes {@code started} and {@code stopping} (never {@code stopped}). With the lease
+   * held there is no idle countdown, so {@code stopping} means a real stop: a restart, a crash, or
+   * the person stopping it in the LSP console.
+   */
   @Override
   public void handleServerStatusChanged(@NotNull ServerStatus serverStatus) {
+    if (getProject().isDisposed()) return;
     if (serverStatus == ServerStatus.started) {
       triggerChangeConfiguration();
-      tandem().serverStarted();
+      TandemProject.getInstance(getProject()).serverStarted();
     } else if (serverStatus == ServerStatus.stopping) {
-      tandem().serverStopped();
+      TandemProject.getInstance(getProject()).serverStopped();
     }
   }
 }

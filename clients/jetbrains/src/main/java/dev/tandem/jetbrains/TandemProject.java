@@ -15,13 +15,15 @@ import com.redhat.devtools.lsp4ij.server.Lease;
 import dev.tandem.core.ClientState;
 import dev.tandem.core.SessionLook;
 import dev.tandem.core.TandemClient;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.jetbrains.annotations.NotNull;
 
 /**
- * Everything tandem keeps for one project: the core's state and client over LSP4IJ, the lease
- * that keeps the server alive while it is needed (sessions running, approvals waiting, the tool
- * window open), and the wiring from state changes to the status bar and balloons.
+ * Everything tandem keeps for one project: the core's state and client over LSP4IJ, the LSP4IJ
+ * lease that keeps the server alive from its start until the project closes (sessions run and
+ * approvals wait on it even with no file open), and the wiring from state changes to the status
+ * bar, the balloons and the tool window.
  */
 @Service(Service.Level.PROJECT)
 public final class TandemProject implements Disposable {
@@ -32,9 +34,10 @@ public final class TandemProject implements Disposable {
   private final LspTransport transport;
   private final TandemClient client;
   private final ApprovalNotifier notifier;
-  private final AtomicBoolean toolWindowOpen = new AtomicBoolean();
+  private final List<Runnable> onServerStarted = new CopyOnWriteArrayList<>();
   private Lease<LanguageServerItem> lease;
   private boolean leasing;
+  private boolean disposed;
 
   public TandemProject(@NotNull Project project) {
     this.project = project;
@@ -46,7 +49,6 @@ public final class TandemProject implements Disposable {
     state.subscribe(
         (what, id) -> {
           if (what == ClientState.Change.APPROVALS) notifier.approvalChanged(id);
-          updateLease();
           ApplicationManager.getApplication().invokeLater(this::updateStatusBar, project.getDisposed());
         });
   }
@@ -67,76 +69,76 @@ public final class TandemProject implements Disposable {
     return client;
   }
 
-  /** From the LSP client's thread. */
+  /** A server → client notification, on one of LSP4IJ's tasks. */
   void notification(String method, JsonObject params) {
     client.notification(method, params);
   }
 
-  /** The server is up: read the sessions it has (a restart re-sends pending approvals itself). */
+  /** Runs (off the EDT) each time the server has started, e.g. to reload the webview. */
+  public void onServerStarted(Runnable listener, Disposable parent) {
+    onServerStarted.add(listener);
+    Disposer.register(parent, () -> onServerStarted.remove(listener));
+  }
+
+  /**
+   * The server is up: take the lease (outside LSP4IJ's start, on a pooled thread) and read the
+   * sessions it has; it re-sends the approvals still pending itself.
+   */
   void serverStarted() {
+    ApplicationManager.getApplication().executeOnPooledThread(this::takeLease);
     client.sessionList().exceptionally(e -> {
       LOG.warn("could not list sessions: " + TandemClient.messageOf(e));
       return null;
     });
+    for (Runnable listener : onServerStarted) listener.run();
   }
 
+  /** The server stopped for real (restart, crash, stopped by the person): its lease goes too. */
   void serverStopped() {
     state.serverStopped();
-    synchronized (this) {
-      lease = null; // the server it held is gone; the next need takes a new one
-    }
-  }
-
-  /** The tool window shows the chat; the server must stay up while it does. */
-  public void toolWindowOpened(boolean open) {
-    toolWindowOpen.set(open);
-    updateLease();
+    releaseLease();
   }
 
   /** Starts the server if it is not running (the project opened, an action ran). */
   public void ensureStarted() {
-    updateLease();
     transport.server().exceptionally(e -> {
       LOG.warn(TandemClient.messageOf(e));
       return null;
     });
   }
 
-  /** Stops and starts the server again, e.g. after a settings change. */
+  /** Stops and starts the server again (after a settings change, or when it is stuck). */
   public void restart() {
-    LanguageServerManager manager = LanguageServerManager.getInstance(project);
-    manager.stop(TandemServerFactory.SERVER_ID, new LanguageServerManager.StopOptions().setWillDisable(false));
-    manager.start(TandemServerFactory.SERVER_ID, new LanguageServerManager.StartOptions().setForceStart(true));
+    LanguageServerManager.getInstance(project)
+        .start(TandemServerFactory.SERVER_ID, new LanguageServerManager.StartOptions().setForceStart(true));
   }
 
-  private boolean needed() {
-    return toolWindowOpen.get() || state.running() > 0 || !state.openApprovals().isEmpty();
-  }
-
-  /** Takes a lease when the server is needed and none is held; gives it back when not. */
-  private void updateLease() {
-    boolean needed = needed();
-    Lease<LanguageServerItem> release = null;
+  /** Takes one lease on the running server unless one is held; never calls LSP4IJ under the lock. */
+  private void takeLease() {
     synchronized (this) {
-      if (needed && lease == null && !leasing) {
-        leasing = true;
-        LanguageServerManager.getInstance(project)
-            .getLanguageServer(TandemServerFactory.SERVER_ID)
-            .whenComplete(
-                (item, error) -> {
-                  Lease<LanguageServerItem> taken = item == null ? null : item.keepAlive();
-                  boolean keep;
-                  synchronized (this) {
-                    leasing = false;
-                    keep = taken != null && needed() && lease == null;
-                    if (keep) lease = taken;
-                  }
-                  if (taken != null && !keep) Disposer.dispose(taken);
-                });
-      } else if (!needed && lease != null) {
-        release = lease;
-        lease = null;
-      }
+      if (lease != null || leasing || disposed) return;
+      leasing = true;
+    }
+    LanguageServerManager.getInstance(project)
+        .getLanguageServer(TandemServerFactory.SERVER_ID)
+        .whenComplete(
+            (item, error) -> {
+              Lease<LanguageServerItem> taken = item == null ? null : item.keepAlive();
+              boolean keep;
+              synchronized (this) {
+                leasing = false;
+                keep = taken != null && lease == null && !disposed;
+                if (keep) lease = taken;
+              }
+              if (taken != null && !keep) Disposer.dispose(taken);
+            });
+  }
+
+  private void releaseLease() {
+    Lease<LanguageServerItem> release;
+    synchronized (this) {
+      release = lease;
+      lease = null;
     }
     if (release != null) Disposer.dispose(release);
   }
@@ -153,11 +155,9 @@ public final class TandemProject implements Disposable {
 
   @Override
   public void dispose() {
-    Lease<LanguageServerItem> release;
     synchronized (this) {
-      release = lease;
-      lease = null;
+      disposed = true;
     }
-    if (release != null) Disposer.dispose(release);
+    releaseLease();
   }
 }

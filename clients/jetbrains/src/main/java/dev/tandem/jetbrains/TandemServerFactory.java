@@ -4,7 +4,7 @@ import com.intellij.execution.configurations.GeneralCommandLine;
 import com.intellij.openapi.project.Project;
 import com.redhat.devtools.lsp4ij.LanguageServerFactory;
 import com.redhat.devtools.lsp4ij.client.LanguageClientImpl;
-import com.redhat.devtools.lsp4ij.client.features.LSPClientFeatures;
+import com.redhat.devtools.lsp4ij.server.CannotStartProcessException;
 import com.redhat.devtools.lsp4ij.server.OSProcessStreamConnectionProvider;
 import com.redhat.devtools.lsp4ij.server.StreamConnectionProvider;
 import dev.tandem.core.ServerCommand;
@@ -14,8 +14,8 @@ import org.jetbrains.annotations.NotNull;
 
 /**
  * Starts the bundled server ({@code node <plugin>/server/tandem.js lsp --stdio}) for LSP4IJ,
- * registered in plugin.xml as server {@value #SERVER_ID}. No file type maps to it: it is started
- * by the plugin ({@link TandemProject}) and kept alive with a lease while it is needed.
+ * registered in plugin.xml as server {@value #SERVER_ID}. No file opens it: the plugin starts it
+ * ({@link TandemProject}) and holds an LSP4IJ lease on it while the project is open.
  */
 public final class TandemServerFactory implements LanguageServerFactory {
   public static final String SERVER_ID = "tandem";
@@ -28,8 +28,8 @@ public final class TandemServerFactory implements LanguageServerFactory {
           ServerCommand.resolve(
               TandemSettings.getInstance().nodePath(), ServerCommand.bundledServer(TandemServerFactory.class), System.getenv());
     } catch (ServerCommand.SetupException e) {
-      // LSP4IJ shows a start failure with this message in its notification and console.
-      throw new IllegalStateException(e.getMessage(), e);
+      // LSP4IJ shows this exception's own message in its start-failure balloon and console.
+      throw new CannotStartProcessException(e.getMessage());
     }
     GeneralCommandLine commandLine =
         new GeneralCommandLine(command.command())
@@ -47,11 +47,6 @@ public final class TandemServerFactory implements LanguageServerFactory {
   @Override
   public @NotNull Class<? extends LanguageServer> getServerInterface() {
     return TandemServerApi.class;
-  }
-
-  @Override
-  public @NotNull LSPClientFeatures createClientFeatures() {
-    return new LSPClientFeatures();
   }
 
   /** The process, advertising what this client renders in {@code capabilities.experimental}. */

@@ -31,6 +31,8 @@ public final class TandemSettings implements PersistentStateComponent<TandemSett
   private static final String GITLAB_TOKEN = "GitLab token";
 
   private StateBean state = new StateBean();
+  /** The two secrets, read from the password safe once (it may block, e.g. on a keychain prompt). */
+  private volatile String[] secrets;
 
   public static TandemSettings getInstance() {
     return ApplicationManager.getApplication().getService(TandemSettings.class);
@@ -54,15 +56,24 @@ public final class TandemSettings implements PersistentStateComponent<TandemSett
     return new CredentialAttributes(CredentialAttributesKt.generateServiceName("Tandem", key));
   }
 
-  /** Blocking: never on the EDT. */
+  /** Blocking the first time (the password safe is read then): never on the EDT. */
   public String secret(boolean modelKey) {
-    return PasswordSafe.getInstance().getPassword(attributes(modelKey ? MODEL_KEY : GITLAB_TOKEN));
+    String[] known = secrets;
+    if (known == null) {
+      PasswordSafe safe = PasswordSafe.getInstance();
+      known = new String[] {safe.getPassword(attributes(MODEL_KEY)), safe.getPassword(attributes(GITLAB_TOKEN))};
+      secrets = known;
+    }
+    return known[modelKey ? 0 : 1];
   }
 
   /** Blocking: never on the EDT. Null or blank removes it. */
   public void storeSecret(boolean modelKey, String value) {
-    PasswordSafe.getInstance()
-        .setPassword(attributes(modelKey ? MODEL_KEY : GITLAB_TOKEN), value == null || value.isBlank() ? null : value.trim());
+    String stored = value == null || value.isBlank() ? null : value.trim();
+    PasswordSafe.getInstance().setPassword(attributes(modelKey ? MODEL_KEY : GITLAB_TOKEN), stored);
+    String[] known = secrets == null ? new String[] {secret(true), secret(false)} : secrets.clone();
+    known[modelKey ? 0 : 1] = stored;
+    secrets = known;
   }
 
   /** The {@code tandem} section of {@code workspace/configuration}, secrets read now. */

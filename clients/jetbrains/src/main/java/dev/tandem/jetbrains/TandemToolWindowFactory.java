@@ -25,28 +25,16 @@ public final class TandemToolWindowFactory implements ToolWindowFactory, DumbAwa
   @Override
   public void createToolWindowContent(@NotNull Project project, @NotNull ToolWindow toolWindow) {
     TandemProject tandem = TandemProject.getInstance(project);
-    tandem.toolWindowOpened(true);
-    Disposer.register(toolWindow.getDisposable(), () -> tandem.toolWindowOpened(false));
     JComponent component;
     if (JBCefApp.isSupported()) {
       JBCefBrowser browser = JBCefBrowser.createBuilder().build();
+      // The webview is one page (no navigation of its own): links it shows open in the browser.
       browser.setOpenLinksInExternalBrowser(true);
       Disposer.register(toolWindow.getDisposable(), browser);
-      tandem
-          .client()
-          .webviewInfo()
-          .whenComplete(
-              (info, error) ->
-                  ApplicationManager.getApplication()
-                      .invokeLater(
-                          () -> {
-                            if (error != null) {
-                              browser.loadHTML(errorPage(TandemClient.messageOf(error)));
-                            } else {
-                              browser.loadURL(info.url);
-                            }
-                          },
-                          project.getDisposed()));
+      Runnable load = () -> load(project, tandem, browser);
+      load.run();
+      // A restarted server serves the page on a new port with a new token.
+      tandem.onServerStarted(load, toolWindow.getDisposable());
       component = browser.getComponent();
     } else {
       SessionsPanel panel = new SessionsPanel(tandem);
@@ -55,6 +43,21 @@ public final class TandemToolWindowFactory implements ToolWindowFactory, DumbAwa
     }
     Content content = ContentFactory.getInstance().createContent(component, "", false);
     toolWindow.getContentManager().addContent(content);
+  }
+
+  private static void load(Project project, TandemProject tandem, JBCefBrowser browser) {
+    tandem
+        .client()
+        .webviewInfo()
+        .whenComplete(
+            (info, error) ->
+                ApplicationManager.getApplication()
+                    .invokeLater(
+                        () -> {
+                          if (error != null) browser.loadHTML(errorPage(TandemClient.messageOf(error)));
+                          else browser.loadURL(info.url);
+                        },
+                        project.getDisposed()));
   }
 
   private static String errorPage(String message) {

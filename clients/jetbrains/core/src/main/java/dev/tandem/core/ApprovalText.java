@@ -32,6 +32,15 @@ public final class ApprovalText {
     return String.join("\n", lines(p));
   }
 
+  /** The same as HTML for a balloon: escaped, one line each. */
+  public static String html(ApprovalRequestedParams p) {
+    List<String> escaped = new ArrayList<>();
+    for (String line : lines(p)) {
+      escaped.add(line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("\n", "<br>"));
+    }
+    return String.join("<br>", escaped);
+  }
+
   private static String referenceText(ApprovalRequestedParams p) {
     String kind =
         switch (p.reference.kind) {

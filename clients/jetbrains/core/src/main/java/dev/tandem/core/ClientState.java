@@ -80,6 +80,16 @@ public final class ClientState {
   private final List<ChatItem> items = new ArrayList<>();
   private final Map<String, Approval> approvals = new LinkedHashMap<>();
   private final Map<String, SessionSnapshot> sessions = new LinkedHashMap<>();
+  /** Resolutions of approvals not (yet) known here, oldest dropped first. */
+  private final Map<String, ApprovalResolvedParams> earlyResolutions =
+      new LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ApprovalResolvedParams> eldest) {
+          return size() > 256;
+        }
+      };
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private String conversationId;
 
@@ -126,20 +136,25 @@ public final class ClientState {
 
   /** Appends or replaces the text of a message ({@code text} replaces, {@code delta} appends). */
   public void chatUpdate(ChatUpdateParams u) {
-    synchronized (this) {
-      int index = indexOfMessage(u.messageId);
-      Message known = index < 0 ? null : (Message) items.get(index);
-      String text = known == null ? "" : known.text();
-      if (u.text != null) text = u.text;
-      else if (u.delta != null) text = text + u.delta;
-      String sessionId = u.widget != null ? u.widget.sessionId : known == null ? null : known.sessionId();
-      ChatUpdateParams.Error error = u.error != null ? u.error : known == null ? null : known.error();
-      Message message = new Message(u.messageId, u.conversationId, u.role, text, u.done, sessionId, error);
-      if (index < 0) items.add(message);
-      else items.set(index, message);
-      conversationId = u.conversationId;
-    }
-    fire(Change.CHAT, null);
+    if (applyChatUpdate(u)) fire(Change.CHAT, null);
+  }
+
+  private synchronized boolean applyChatUpdate(ChatUpdateParams u) {
+    int index = indexOfMessage(u.messageId);
+    Message known = index < 0 ? null : (Message) items.get(index);
+    // Transports may reorder notifications (LSP4IJ dispatches each on its own task); the final
+    // update carries the whole text, so a delta arriving after it is stale.
+    if (known != null && known.done() && u.text == null && !Boolean.TRUE.equals(u.done)) return false;
+    String text = known == null ? "" : known.text();
+    if (u.text != null) text = u.text;
+    else if (u.delta != null) text = text + u.delta;
+    String sessionId = u.widget != null ? u.widget.sessionId : known == null ? null : known.sessionId();
+    ChatUpdateParams.Error error = u.error != null ? u.error : known == null ? null : known.error();
+    Message message = new Message(u.messageId, u.conversationId, u.role, text, u.done, sessionId, error);
+    if (index < 0) items.add(message);
+    else items.set(index, message);
+    conversationId = u.conversationId;
+    return true;
   }
 
   private int indexOfMessage(String id) {
@@ -184,9 +199,16 @@ public final class ClientState {
     boolean isNew;
     synchronized (this) {
       Approval known = approvals.get(p.approvalId);
-      isNew = known == null;
-      AnswerState state = isNew ? AnswerState.PENDING : known.state();
-      approvals.put(p.approvalId, new Approval(p, state, isNew ? null : known.scope(), isNew ? null : known.reason()));
+      ApprovalResolvedParams early = earlyResolutions.remove(p.approvalId);
+      if (known == null && early != null) {
+        // Resolved before it was announced here (reordered, or answered by another client).
+        approvals.put(p.approvalId, new Approval(p, answered(early), early.scope, early.reason));
+        isNew = false;
+      } else {
+        isNew = known == null;
+        AnswerState state = isNew ? AnswerState.PENDING : known.state();
+        approvals.put(p.approvalId, new Approval(p, state, isNew ? null : known.scope(), isNew ? null : known.reason()));
+      }
       boolean placed = items.stream().anyMatch(i -> i instanceof ApprovalCard c && c.approvalId().equals(p.approvalId));
       if (!placed && p.conversationId != null && (conversationId == null || p.conversationId.equals(conversationId))) {
         items.add(new ApprovalCard(p.approvalId, p.conversationId));
@@ -196,15 +218,24 @@ public final class ClientState {
     return isNew;
   }
 
-  /** The server's word on how an approval ended (from any client, or a check after it). */
+  /**
+   * The server's word on how an approval ended (from any client, or a check after it). One that
+   * arrives before its request is kept, so the request, when it comes, is not asked.
+   */
   public void approvalResolved(ApprovalResolvedParams p) {
     synchronized (this) {
       Approval known = approvals.get(p.approvalId);
-      if (known == null) return;
-      AnswerState state = p.decision == Decision.APPROVE ? AnswerState.APPROVED : AnswerState.DENIED;
-      approvals.put(p.approvalId, new Approval(known.request(), state, p.scope, p.reason));
+      if (known == null) {
+        earlyResolutions.put(p.approvalId, p);
+        return;
+      }
+      approvals.put(p.approvalId, new Approval(known.request(), answered(p), p.scope, p.reason));
     }
     fire(Change.APPROVALS, p.approvalId);
+  }
+
+  private static AnswerState answered(ApprovalResolvedParams p) {
+    return p.decision == Decision.APPROVE ? AnswerState.APPROVED : AnswerState.DENIED;
   }
 
   /**

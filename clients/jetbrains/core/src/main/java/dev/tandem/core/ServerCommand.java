@@ -3,6 +3,9 @@ package dev.tandem.core;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,16 +90,33 @@ public record ServerCommand(List<String> command, Path node, String nodeVersion)
 
   /**
    * The server bundled with the plugin: {@code <plugin>/server/tandem.js}, where {@code <plugin>}
-   * holds {@code lib/} with the jar {@code anchor} was loaded from.
+   * holds {@code lib/} with the jar {@code anchor} was loaded from. Found from the class file's
+   * URL, which every class loader gives (an IDE's plugin loader leaves the code source empty).
    */
   public static Path bundledServer(Class<?> anchor) throws SetupException {
+    URL classFile = anchor.getResource(anchor.getSimpleName() + ".class");
+    Path plugin = classFile == null ? null : pluginRoot(classFile);
+    if (plugin == null) {
+      throw new SetupException("The tandem plugin's folder cannot be found from " + classFile + ". Reinstall the plugin.");
+    }
+    return plugin.resolve("server").resolve("tandem.js");
+  }
+
+  /**
+   * {@code <plugin>} for a class file inside {@code <plugin>/lib/<name>.jar}, given as {@code
+   * jar:file:<plugin>/lib/<name>.jar!/<class path>}; null for any other kind of URL.
+   */
+  static Path pluginRoot(URL classFile) {
+    if (!"jar".equals(classFile.getProtocol())) return null;
+    String spec = classFile.getPath();
+    int bang = spec.indexOf("!/");
+    if (bang < 0) return null;
     try {
-      Path jar = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
-      Path plugin = jar.getParent() == null ? null : jar.getParent().getParent();
-      if (plugin == null) throw new SetupException("The tandem plugin's folder cannot be found from " + jar + ".");
-      return plugin.resolve("server").resolve("tandem.js");
-    } catch (java.net.URISyntaxException | SecurityException | NullPointerException e) {
-      throw new SetupException("The tandem plugin's folder cannot be found (" + e.getMessage() + ").");
+      Path jar = Path.of(new URI(spec.substring(0, bang)));
+      Path lib = jar.getParent();
+      return lib == null ? null : lib.getParent();
+    } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+      return null;
     }
   }
 

@@ -28,4 +28,14 @@ class ApprovalTextTest {
             "m");
     assertEquals("$ npm test\nin /workspaces/app\nfor Fix Pipeline", ApprovalText.details(p));
   }
+
+  @Test
+  void theBalloonTextIsEscapedHtml() {
+    ApprovalRequestedParams p =
+        Json.read(
+            json("{'approvalId':'a3','kind':'command','title':'t','command':{'command':'test -f a && echo \\'<ok>\\'','cwd':'/w'},'createdAt':'t'}"),
+            ApprovalRequestedParams.class,
+            "m");
+    assertEquals("$ test -f a &amp;&amp; echo &quot;&lt;ok&gt;&quot;<br>in /w", ApprovalText.html(p));
+  }
 }

@@ -164,4 +164,23 @@ class ClientStateTest {
     s.accept(Methods.SESSION_STATUS, snapshot("s1", 1, "running", "t"));
     assertEquals(List.of("s1"), heard);
   }
+
+  @Test
+  void aResolutionThatArrivesBeforeItsRequestIsNotAskedAgain() {
+    state.accept(Methods.APPROVAL_RESOLVED, json("{'approvalId':'a1','decision':'deny','reason':'answered in VS Code'}"));
+    assertFalse(state.approvalRequested(Json.read(flowApproval("a1", "t"), dev.tandem.core.protocol.Protocol.ApprovalRequestedParams.class, "m")));
+    assertEquals(AnswerState.DENIED, state.approval("a1").state());
+    assertEquals("answered in VS Code", state.approval("a1").reason());
+    assertTrue(state.openApprovals().isEmpty());
+  }
+
+  @Test
+  void aDeltaThatArrivesAfterTheFinalTextIsIgnored() {
+    state.accept(Methods.CHAT_UPDATE, chat("m1", "assistant", "delta", "Hel", false));
+    state.accept(Methods.CHAT_UPDATE, chat("m1", "assistant", "text", "Hello there.", true));
+    state.accept(Methods.CHAT_UPDATE, chat("m1", "assistant", "delta", "lo", false));
+    Message m = (Message) state.items().get(0);
+    assertEquals("Hello there.", m.text());
+    assertTrue(m.done());
+  }
 }

@@ -76,4 +76,24 @@ class ServerCommandTest {
         assertThrows(ServerCommand.SetupException.class, () -> ServerCommand.resolve(null, dir.resolve("gone.js"), Map.of()));
     assertTrue(e.getMessage().endsWith("Reinstall the tandem plugin."), e.getMessage());
   }
+
+  @Test
+  void findsThePluginFolderFromTheJarAClassCameFrom() throws Exception {
+    Path plugin = dir.resolve("plugins/tandem jetbrains");
+    Path lib = Files.createDirectories(plugin.resolve("lib"));
+    Path jar = lib.resolve("tandem-jetbrains.jar");
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+      String name = ServerCommand.class.getName().replace('.', '/') + ".class";
+      out.putNextEntry(new java.util.jar.JarEntry(name));
+      try (var in = ServerCommand.class.getResourceAsStream("ServerCommand.class")) {
+        in.transferTo(out);
+      }
+    }
+    // A loader that, like an IDE's plugin loader, gives no code source: only the class file's URL.
+    try (var loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
+      java.net.URL url = loader.getResource(ServerCommand.class.getName().replace('.', '/') + ".class");
+      assertEquals(plugin, ServerCommand.pluginRoot(url));
+    }
+    assertEquals(null, ServerCommand.pluginRoot(dir.toUri().toURL()), "not a jar: no plugin folder");
+  }
 }
