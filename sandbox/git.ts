@@ -3,8 +3,16 @@ import { SandboxError } from './sandbox';
 
 const GIT_TIMEOUT_MS = 60_000;
 
-/** Runs git on the host, in a repository the server controls (never a shell). */
-export function git(cwd: string, args: string[], input?: string): Promise<string> {
+/**
+ * Runs git on the host, in a repository the server controls (never a shell). `env` adds git's
+ * own variables, e.g. `GIT_INDEX_FILE` for work in a private index.
+ */
+export function git(
+  cwd: string,
+  args: string[],
+  input?: string,
+  env: Record<string, string> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'git',
@@ -17,6 +25,7 @@ export function git(cwd: string, args: string[], input?: string): Promise<string
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           HOME: process.env.HOME ?? '/',
           LC_ALL: 'C',
+          ...env,
         },
       },
       (error, stdout, stderr) => {
@@ -89,7 +98,7 @@ export async function worktreeDiff(worktree: string, paths: string[] = []): Prom
 }
 
 /** Hooks and fsmonitor are programs named by config; none may run on the host for a session. */
-const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+export const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
 
 /** Who a session's commits are by; the caller chooses it, the person's own config never does. */
 export interface GitIdentity {

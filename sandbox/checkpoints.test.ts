@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WorktreeCheckpoints } from './checkpoints';
+
+function run(cwd: string, args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, LC_ALL: 'C', GIT_CONFIG_NOSYSTEM: '1' },
+  });
+}
+
+/** Every file under `dir` (but .git) as path → sha256, with its mode's executable bit. */
+function tree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name === '.git') continue;
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else {
+        const exec = fs.statSync(full).mode & 0o100 ? '+x' : '';
+        const hash = createHash('sha256').update(fs.readFileSync(full)).digest('hex').slice(0, 16);
+        files[path.relative(dir, full)] = `${hash}${exec}`;
+      }
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+function write(dir: string, file: string, content: string | Buffer): void {
+  fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+  fs.writeFileSync(path.join(dir, file), content);
+}
+
+const BINARY = Buffer.from([0, 1, 2, 255, 254, 0, 10, 13, 0, 127, 128]);
+
+describe('worktree checkpoints (real git)', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(tmpdir(), 'tandem-checkpoints-'));
+    run(dir, ['init', '-q', '-b', 'main']);
+    write(dir, 'src/app.js', 'console.log(1);\n');
+    write(dir, 'README.md', '# app\n');
+    write(dir, 'assets/logo.bin', BINARY);
+    write(dir, '.gitignore', 'node_modules/\n*.log\n');
+    run(dir, ['add', '-A']);
+    run(dir, ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'base']);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a snapshot changes nothing: not the files, the index, HEAD or the branches', async () => {
+    write(dir, 'src/app.js', 'console.log(2);\n');
+    write(dir, 'new.txt', 'new\n');
+    run(dir, ['add', 'new.txt']);
+    const before = {
+      files: tree(dir),
+      status: run(dir, ['status', '--porcelain=v1']),
+      head: run(dir, ['rev-parse', 'HEAD']),
+      branches: run(dir, ['branch', '-a']),
+      index: fs.readFileSync(path.join(dir, '.git', 'index')),
+    };
+    const checkpoints = new WorktreeCheckpoints(dir, 'session-1');
+    const c = await checkpoints.snapshot('after edit_file src/app.js');
+    assert.deepEqual(tree(dir), before.files);
+    assert.equal(run(dir, ['status', '--porcelain=v1']), before.status);
+    assert.equal(run(dir, ['rev-parse', 'HEAD']), before.head);
+    assert.equal(run(dir, ['branch', '-a']), before.branches);
+    assert.ok(fs.readFileSync(path.join(dir, '.git', 'index')).equals(before.index));
+    assert.equal(c.ref, 'refs/tandem/sessions/session-1/checkpoints/000001');
+    assert.equal(c.label, 'after edit_file src/app.js');
+    assert.equal(run(dir, ['show', `${c.id}:src/app.js`]), 'console.log(2);\n');
+    assert.equal(run(dir, ['show', `${c.id}:new.txt`]), 'new\n');
+    assert.equal(run(dir, ['log', '--branches', '--tags', '--format=%H']).includes(c.id), false);
+  });
+
+  it('restores added, modified, deleted and binary files, and the restore undoes', async () => {
+    const checkpoints = new WorktreeCheckpoints(dir, 's2');
+    const first = await checkpoints.snapshot('start');
+    const atFirst = tree(dir);
+
+    write(dir, 'src/app.js', 'console.log("changed");\n'); // modified
+    write(dir, 'src/deep/added.ts', 'export const x = 1;\n'); // added, in a new directory
+    fs.rmSync(path.join(dir, 'README.md')); // deleted
+    write(dir, 'assets/logo.bin', Buffer.concat([BINARY, BINARY])); // binary, modified
+    write(dir, 'assets/new.bin', Buffer.from([0, 0, 0, 1])); // binary, added
+    fs.chmodSync(path.join(dir, 'src/app.js'), 0o755); // mode
+    write(dir, 'debug.log', 'ignored\n'); // ignored: never touched
+    const edited = tree(dir);
+
+    const { restored, undo } = await checkpoints.restore(first.id);
+    assert.equal(restored.id, first.id);
+    const after = tree(dir);
+    assert.deepEqual({ ...after, 'debug.log': undefined }, { ...atFirst, 'debug.log': undefined });
+    assert.equal(fs.readFileSync(path.join(dir, 'debug.log'), 'utf8'), 'ignored\n');
+    assert.equal(fs.existsSync(path.join(dir, 'src/deep')), false, 'the emptied directory goes');
+
+    // Undo: restore the checkpoint taken just before.
+    const back = await checkpoints.restore(undo.id);
+    assert.equal(back.restored.id, undo.id);
+    assert.deepEqual(tree(dir), edited);
+    // …and that restore is itself undoable.
+    await checkpoints.restore(back.undo.id);
+    assert.deepEqual(
+      { ...tree(dir), 'debug.log': undefined },
+      { ...atFirst, 'debug.log': undefined },
+    );
+    const labels = (await checkpoints.list()).map((c) => c.label);
+    assert.deepEqual(labels, [
+      'start',
+      'before restoring start',
+      'before restoring before restoring start',
+      'before restoring before restoring before restoring start',
+    ]);
+  });
+
+  it('leaves files over the size limit out, and a restore never touches them', async () => {
+    const checkpoints = new WorktreeCheckpoints(dir, 's3', 1024);
+    write(dir, 'data/big.bin', Buffer.alloc(4096, 7));
+    const first = await checkpoints.snapshot('with a big file');
+    assert.deepEqual(first.skipped, ['data/big.bin']);
+    assert.throws(() => run(dir, ['cat-file', '-e', `${first.id}:data/big.bin`]));
+    write(dir, 'data/big.bin', Buffer.alloc(8192, 9));
+    write(dir, 'src/app.js', 'console.log(3);\n');
+    await checkpoints.restore(first.id);
+    assert.equal(fs.readFileSync(path.join(dir, 'src/app.js'), 'utf8'), 'console.log(1);\n');
+    assert.equal(fs.statSync(path.join(dir, 'data/big.bin')).size, 8192, 'left as it was');
+  });
+
+  it('works in a repository without commits, and keeps each session to its own refs', async () => {
+    const empty = fs.mkdtempSync(path.join(tmpdir(), 'tandem-checkpoints-empty-'));
+    try {
+      run(empty, ['init', '-q']);
+      write(empty, 'a.txt', 'a\n');
+      const one = new WorktreeCheckpoints(empty, 'one');
+      const c1 = await one.snapshot('first');
+      write(empty, 'a.txt', 'b\n');
+      write(empty, 'b.txt', 'b\n');
+      await one.snapshot('second');
+      await one.restore(c1.id);
+      assert.deepEqual(Object.keys(tree(empty)), ['a.txt']);
+      assert.equal(fs.readFileSync(path.join(empty, 'a.txt'), 'utf8'), 'a\n');
+      const other = new WorktreeCheckpoints(empty, 'other');
+      assert.deepEqual(await other.list(), []);
+      await assert.rejects(other.restore(c1.id), /No checkpoint .* in this session/);
+      assert.throws(() => new WorktreeCheckpoints(empty, '../evil'), /Not a session id/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('works in a linked worktree (as sessions use), next to the main one', async () => {
+    const linked = `${dir}-wt`;
+    run(dir, ['worktree', 'add', '-q', '-b', 'session-branch', linked]);
+    try {
+      const checkpoints = new WorktreeCheckpoints(linked, 's5');
+      const first = await checkpoints.snapshot('start');
+      write(linked, 'src/app.js', 'console.log("wt");\n');
+      write(dir, 'src/app.js', 'console.log("main");\n');
+      await checkpoints.restore(first.id);
+      assert.equal(fs.readFileSync(path.join(linked, 'src/app.js'), 'utf8'), 'console.log(1);\n');
+      assert.equal(fs.readFileSync(path.join(dir, 'src/app.js'), 'utf8'), 'console.log("main");\n');
+    } finally {
+      run(dir, ['worktree', 'remove', '--force', linked]);
+    }
+  });
+});

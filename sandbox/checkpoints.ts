@@ -1,0 +1,232 @@
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { git, NO_HOOKS } from './git';
+import { SandboxError } from './sandbox';
+
+/** Files larger than this stay out of checkpoints (and are never touched by a restore). */
+export const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+/** A snapshot of a session's worktree, kept as a commit on a hidden ref of the repository. */
+export interface WorktreeCheckpoint {
+  /** The commit's sha: what a restore names. */
+  readonly id: string;
+  /** `refs/tandem/sessions/<session>/checkpoints/<n>`: hidden from branches and tags. */
+  readonly ref: string;
+  readonly label: string;
+  readonly createdAt: string;
+  /** Files left out for their size; a restore leaves them as they are. */
+  readonly skipped: readonly string[];
+}
+
+const IDENTITY = [
+  '-c',
+  'user.name=tandem',
+  '-c',
+  'user.email=tandem@localhost',
+  '-c',
+  'commit.gpgSign=false',
+];
+const SKIPPED_TRAILER = 'Tandem-Skipped: ';
+
+function refPrefix(sessionId: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(sessionId) || sessionId.includes('..')) {
+    throw new SandboxError(`Not a session id for a checkpoint ref: ${sessionId}`, 'prepare_failed');
+  }
+  return `refs/tandem/sessions/${sessionId}/checkpoints/`;
+}
+
+/** NUL-separated git output as a list. */
+function paths(output: string): string[] {
+  return output.split('\0').filter(Boolean);
+}
+
+/**
+ * Checkpoints of one session's worktree: each is the whole worktree (new, changed and deleted
+ * files; ignored files and files over the size limit left out) written as a commit on a hidden
+ * ref, through a private index. The worktree, its index, HEAD and branches are never changed by
+ * a snapshot. A restore makes the worktree match a checkpoint, after checkpointing it as it was,
+ * so every restore can be undone by restoring that one. Works in any git repository, also one
+ * without commits.
+ */
+export class WorktreeCheckpoints {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly worktree: string,
+    sessionId: string,
+    private readonly maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+  ) {
+    this.prefix = refPrefix(sessionId);
+  }
+
+  /** The session's checkpoints, oldest first. */
+  async list(): Promise<WorktreeCheckpoint[]> {
+    const format = '%(refname)%00%(objectname)%00%(creatordate:iso-strict)%00%(contents)%00%00';
+    const out = await git(this.worktree, ['for-each-ref', `--format=${format}`, this.prefix]);
+    return out
+      .split('\0\0\n')
+      .filter((record) => record.trim())
+      .map((record) => {
+        const [ref, id, createdAt, message = ''] = record.split('\0');
+        const lines = message.split('\n');
+        const skippedLine = lines.find((l) => l.startsWith(SKIPPED_TRAILER));
+        return {
+          id,
+          ref,
+          createdAt,
+          label: lines[0],
+          skipped: skippedLine
+            ? (JSON.parse(skippedLine.slice(SKIPPED_TRAILER.length)) as string[])
+            : [],
+        };
+      })
+      .sort((a, b) => a.ref.localeCompare(b.ref));
+  }
+
+  /** Writes the worktree as it is now as a new checkpoint. */
+  async snapshot(label: string): Promise<WorktreeCheckpoint> {
+    const existing = await this.list();
+    const head = await this.head();
+    const dir = mkdtempSync(path.join(tmpdir(), 'tandem-checkpoint-'));
+    const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
+    try {
+      // Start from a copy of the worktree's own index, so files it already hashed (by size and
+      // time) are not read again; without one, from HEAD's tree.
+      const index = path.resolve(
+        this.worktree,
+        (await git(this.worktree, ['rev-parse', '--git-path', 'index'])).trim(),
+      );
+      if (statSize(index) !== undefined) copyFileSync(index, env.GIT_INDEX_FILE);
+      else await git(this.worktree, ['read-tree', head ?? '--empty'], undefined, env);
+      const skipped = await this.largeFiles();
+      const specs = ['.', ...skipped.map((p) => `:(exclude,literal)${p}`)];
+      await git(
+        this.worktree,
+        [...NO_HOOKS, 'add', '--all', '--pathspec-from-file=-', '--pathspec-file-nul'],
+        `${specs.join('\0')}\0`,
+        env,
+      );
+      // A large file the index already tracks stays as it has it: never recorded as deleted.
+      const tree = (await git(this.worktree, ['write-tree'], undefined, env)).trim();
+      const parent = existing.at(-1)?.id ?? head;
+      const message = [
+        label.replace(/\s+/g, ' ').trim() || 'checkpoint',
+        '',
+        `${SKIPPED_TRAILER}${JSON.stringify(skipped)}`,
+      ].join('\n');
+      const commit = (
+        await git(
+          this.worktree,
+          [...IDENTITY, 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'],
+          message,
+        )
+      ).trim();
+      const ref = `${this.prefix}${String(existing.length + 1).padStart(6, '0')}`;
+      await git(this.worktree, ['update-ref', ref, commit, '']);
+      const [made] = (await this.list()).filter((c) => c.ref === ref);
+      return made;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Makes the worktree match checkpoint `id` (files over the size limit and ignored files stay as
+   * they are). Returns the checkpoint of the worktree as it was just before: restoring that one
+   * undoes this restore.
+   */
+  async restore(id: string): Promise<{ restored: WorktreeCheckpoint; undo: WorktreeCheckpoint }> {
+    const target = (await this.list()).find((c) => c.id === id || c.ref === id);
+    if (!target) {
+      throw new SandboxError(
+        `No checkpoint ${id} in this session: pick one from the session's checkpoints.`,
+        'prepare_failed',
+      );
+    }
+    const undo = await this.snapshot(`before restoring ${target.label}`);
+    const diff = (filter: string) =>
+      git(this.worktree, [
+        'diff',
+        '--name-only',
+        '-z',
+        '--no-renames',
+        `--diff-filter=${filter}`,
+        undo.id,
+        target.id,
+      ]).then(paths);
+    const keep = new Set([...undo.skipped, ...target.skipped]);
+    for (const file of (await diff('D')).filter((f) => !keep.has(f))) {
+      this.remove(file);
+    }
+    const write = (await diff('ACMT')).filter((f) => !keep.has(f));
+    if (write.length > 0) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'tandem-restore-'));
+      const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
+      try {
+        await git(this.worktree, ['read-tree', target.id], undefined, env);
+        await git(
+          this.worktree,
+          ['checkout-index', '--force', '-z', '--stdin'],
+          `${write.join('\0')}\0`,
+          env,
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    return { restored: target, undo };
+  }
+
+  /** HEAD's commit, or undefined in a repository without commits. */
+  private async head(): Promise<string | undefined> {
+    try {
+      return (await git(this.worktree, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'])).trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** New or changed files over the size limit (tracked and unchanged ones cost nothing). */
+  private async largeFiles(): Promise<string[]> {
+    const candidates = [
+      ...paths(await git(this.worktree, ['ls-files', '-z', '--others', '--exclude-standard'])),
+      ...paths(await git(this.worktree, ['diff-files', '--name-only', '-z'])),
+    ];
+    return [...new Set(candidates)]
+      .filter((file) => (statSize(path.join(this.worktree, file)) ?? 0) > this.maxFileBytes)
+      .sort();
+  }
+
+  /** Deletes a file the checkpoint does not have, and directories it leaves empty. */
+  private remove(file: string): void {
+    const full = path.join(this.worktree, file);
+    try {
+      unlinkSync(full);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    for (let dir = path.dirname(full); dir.startsWith(this.worktree + path.sep);) {
+      if (readdirSync(dir).length > 0) break;
+      rmdirSync(dir);
+      dir = path.dirname(dir);
+    }
+  }
+}
+
+function statSize(file: string): number | undefined {
+  try {
+    const s = statSync(file);
+    return s.isFile() ? s.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
