@@ -82,7 +82,7 @@ export class WorktreeCheckpoints {
         return {
           id,
           ref,
-          createdAt,
+          createdAt: new Date(createdAt).toISOString(),
           label: lines[0],
           skipped: skippedLine
             ? (JSON.parse(skippedLine.slice(SKIPPED_TRAILER.length)) as string[])
@@ -118,22 +118,22 @@ export class WorktreeCheckpoints {
       // A large file the index already tracks stays as it has it: never recorded as deleted.
       const tree = (await git(this.worktree, ['write-tree'], undefined, env)).trim();
       const parent = existing.at(-1)?.id ?? head;
-      const message = [
-        label.replace(/\s+/g, ' ').trim() || 'checkpoint',
-        '',
-        `${SKIPPED_TRAILER}${JSON.stringify(skipped)}`,
-      ].join('\n');
+      const title = label.replace(/\s+/g, ' ').trim() || 'checkpoint';
+      const message = [title, '', `${SKIPPED_TRAILER}${JSON.stringify(skipped)}`].join('\n');
+      // The commit's date is the checkpoint's, so the answer needs no read of the ref back.
+      const seconds = Math.floor(Date.now() / 1000);
       const commit = (
         await git(
           this.worktree,
           [...IDENTITY, 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'],
           message,
+          { GIT_COMMITTER_DATE: `${seconds} +0000`, GIT_AUTHOR_DATE: `${seconds} +0000` },
         )
       ).trim();
       const ref = `${this.prefix}${String(existing.length + 1).padStart(6, '0')}`;
       await git(this.worktree, ['update-ref', ref, commit, '']);
-      const [made] = (await this.list()).filter((c) => c.ref === ref);
-      return made;
+      const createdAt = new Date(seconds * 1000).toISOString();
+      return { id: commit, ref, label: title, createdAt, skipped };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -288,6 +288,7 @@ describe('JetBrains core (Java 17, JUnit 5): drives the real server over stdio (
     review = await startReviewWorld();
     playRecordedModel(review.model, review.base, review.head);
     let dockerReady = true;
+    let pipelineId = 0;
     try {
       await requireDocker(this);
     } catch (error) {
@@ -295,12 +296,10 @@ describe('JetBrains core (Java 17, JUnit 5): drives the real server over stdio (
       dockerReady = false; // skipped: the Fix Pipeline test reports itself skipped
     }
     if (dockerReady) {
-      let pipelineId = 0;
       example = await setUpExample(readTree(PROJECT_DIR), (gitlab) => {
         pipelineId = seedFailedPipeline(gitlab);
       });
       example.model.respond(fixer({ fix: true }));
-      Object.assign(example, { pipelineId });
     }
     const reviewWorkspace = path.join(state.dir, 'review-workspace');
     fs.mkdirSync(reviewWorkspace);
@@ -317,7 +316,7 @@ describe('JetBrains core (Java 17, JUnit 5): drives the real server over stdio (
       fixPipeline: example && {
         stateDir: example.stateDir,
         workspace: example.workspaceDir,
-        pipelineUrl: `${example.gitlab.url}/group/app/-/pipelines/${(example as unknown as { pipelineId: number }).pipelineId}`,
+        pipelineUrl: `${example.gitlab.url}/group/app/-/pipelines/${pipelineId}`,
         model: {
           baseUrl: example.model.baseUrl,
           name: 'scripted',

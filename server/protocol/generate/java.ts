@@ -68,8 +68,14 @@ function javadoc(text: string | undefined, indent: string): string[] {
   return [`${indent}/** ${clean} */`];
 }
 
-/** Lines of a nested declaration, collected while a class's fields are typed. */
-type Nested = string[][];
+/**
+ * What typing a class's fields works with: the enums hoisted to the top level (by field name),
+ * and the nested declarations collected on the way.
+ */
+interface Scope {
+  readonly hoisted: ReadonlyMap<string, string[]>;
+  readonly nested: string[][];
+}
 
 function isObjectWithProperties(schema: JsonSchema): boolean {
   return schema.type === 'object' && schema.properties !== undefined;
@@ -77,12 +83,12 @@ function isObjectWithProperties(schema: JsonSchema): boolean {
 
 /**
  * The Java type of a field's schema. Inline objects and enums become nested declarations of the
- * owner (pushed to `nested`), named after the field.
+ * owner (pushed to `scope.nested`), named after the field, unless hoisted.
  */
 function javaType(
   schema: JsonSchema | boolean | undefined,
   field: string,
-  nested: Nested,
+  scope: Scope,
   indent: string,
 ): string {
   if (typeof schema !== 'object' || schema === null) return 'JsonElement';
@@ -92,14 +98,14 @@ function javaType(
   }
   if (schema.enum) {
     const name = pascal(field);
-    if (hoisted.has(field)) return name;
-    nested.push(renderEnum(name, schema.enum.map(String), schema.description, indent));
+    if (scope.hoisted.has(field)) return name;
+    scope.nested.push(renderEnum(name, schema.enum.map(String), schema.description, indent));
     return name;
   }
   if (Array.isArray(schema.type)) {
     const types = schema.type.filter((t) => t !== 'null');
     if (types.length !== 1) return 'JsonElement';
-    return javaType({ ...schema, type: types[0] } as JsonSchema, field, nested, indent);
+    return javaType({ ...schema, type: types[0] } as JsonSchema, field, scope, indent);
   }
   switch (schema.type) {
     case 'string':
@@ -111,16 +117,16 @@ function javaType(
     case 'boolean':
       return 'Boolean';
     case 'array':
-      return `List<${javaType(schema.items as JsonSchema, singular(field), nested, indent)}>`;
+      return `List<${javaType(schema.items as JsonSchema, singular(field), scope, indent)}>`;
     case 'object': {
       if (isObjectWithProperties(schema)) {
         const name = pascal(field);
-        nested.push(renderClass(name, schema, undefined, indent));
+        scope.nested.push(renderClass(name, schema, undefined, indent, scope.hoisted));
         return name;
       }
       const values = schema.additionalProperties;
       if (values && typeof values === 'object') {
-        return `Map<String, ${javaType(values as JsonSchema, singular(field), nested, indent)}>`;
+        return `Map<String, ${javaType(values as JsonSchema, singular(field), scope, indent)}>`;
       }
       return 'JsonObject';
     }
@@ -165,14 +171,15 @@ function renderClass(
   schema: JsonSchema,
   description: string | undefined,
   indent: string,
+  hoisted: ReadonlyMap<string, string[]>,
 ): string[] {
   const inner = indent + INDENT;
   const required = new Set(schema.required ?? []);
-  const nested: Nested = [];
+  const scope: Scope = { hoisted, nested: [] };
   const fields: string[] = [];
   for (const [field, value] of Object.entries(schema.properties ?? {})) {
     const s = value as JsonSchema;
-    const type = javaType(s, field, nested, inner);
+    const type = javaType(s, field, scope, inner);
     const javaName = RESERVED.has(field) ? `${field}_` : field;
     fields.push(...javadoc(s.description, inner));
     const annotations = [
@@ -182,7 +189,7 @@ function renderClass(
     fields.push(`${inner}${[...annotations, 'public', type, javaName].join(' ')};`);
   }
   const body = [...fields];
-  for (const declaration of nested) body.push('', ...declaration);
+  for (const declaration of scope.nested) body.push('', ...declaration);
   return [
     ...javadoc(description, indent),
     `${indent}public static final class ${name} {`,
@@ -206,19 +213,25 @@ interface Payload {
   readonly lines: string[];
 }
 
-function payload(schema: z.ZodType, name: string, description?: string): Payload {
+function payload(
+  schema: z.ZodType,
+  name: string,
+  description: string,
+  hoisted: ReadonlyMap<string, string[]>,
+): Payload {
   const shared = sharedRoot(schema);
   if (shared !== undefined)
     return { className: STRING_ALIASES.has(shared) ? 'String' : shared, lines: [] };
-  return { className: name, lines: renderClass(name, schemaOf(schema), description, INDENT) };
+  return {
+    className: name,
+    lines: renderClass(name, schemaOf(schema), description, INDENT, hoisted),
+  };
 }
 
 /**
  * Inline enums that several payloads share by field name and values (`decision`, `scope`): one
  * top-level enum each, so a client compares `Protocol.Decision.APPROVE` wherever it comes from.
  */
-let hoisted: ReadonlyMap<string, string[]> = new Map();
-
 function sharedInlineEnums(schemas: readonly JsonSchema[]): Map<string, string[]> {
   const seen = new Map<string, { values: string; count: number; conflict: boolean }>();
   const visit = (schema: unknown, field: string | undefined) => {
@@ -260,7 +273,7 @@ export function renderProtocolJava(
   const add = (lines: string[]) => {
     if (lines.length > 0) body.push(...lines, '');
   };
-  hoisted = sharedInlineEnums([
+  const hoisted = sharedInlineEnums([
     ...SHARED_TYPES.map((t) => schemaOf(t.schema)),
     ...methods.flatMap((m) =>
       [m.params, ...(m.kind === 'request' ? [m.result] : [])].map(schemaOf),
@@ -309,7 +322,7 @@ export function renderProtocolJava(
     if (STRING_ALIASES.has(shared.name)) continue;
     const json = schemaOf(shared.schema);
     if (json.enum) add(renderEnum(shared.name, json.enum.map(String), json.description, INDENT));
-    else add(renderClass(shared.name, json, json.description, INDENT));
+    else add(renderClass(shared.name, json, json.description, INDENT, hoisted));
   }
 
   for (const [field, values] of hoisted) add(renderEnum(pascal(field), values, undefined, INDENT));
@@ -317,11 +330,11 @@ export function renderProtocolJava(
   const table: string[] = [];
   for (const m of methods) {
     const stem = methodStem(m.method);
-    const params = payload(m.params, `${stem}Params`, m.method);
+    const params = payload(m.params, `${stem}Params`, m.method, hoisted);
     add(params.lines);
     let result = 'null';
     if (m.kind === 'request') {
-      const r = payload(m.result, `${stem}Result`, `Result of ${m.method}`);
+      const r = payload(m.result, `${stem}Result`, `Result of ${m.method}`, hoisted);
       add(r.lines);
       result = `${r.className}.class`;
     }

@@ -49,7 +49,7 @@ final class ApprovalNotifier {
   private void show(Approval approval) {
     NotificationGroup group = NotificationGroupManager.getInstance().getNotificationGroup(GROUP);
     if (group == null) return;
-    String title = approval.request().title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    String title = ApprovalText.escapeHtml(approval.request().title);
     Notification n = group.createNotification(title, ApprovalText.html(approval.request()), NotificationType.INFORMATION);
     n.setImportant(true);
     n.addAction(NotificationAction.createSimpleExpiring("Approve", () -> answer(approval, true)));

@@ -10,6 +10,7 @@ import com.intellij.ui.content.Content;
 import com.intellij.ui.content.ContentFactory;
 import com.intellij.ui.jcef.JBCefApp;
 import com.intellij.ui.jcef.JBCefBrowser;
+import dev.tandem.core.ApprovalText;
 import dev.tandem.core.TandemClient;
 import javax.swing.JComponent;
 import org.jetbrains.annotations.NotNull;
@@ -61,7 +62,7 @@ public final class TandemToolWindowFactory implements ToolWindowFactory, DumbAwa
   }
 
   private static String errorPage(String message) {
-    String text = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    String text = ApprovalText.escapeHtml(message);
     return "<html><body style='font-family:sans-serif;padding:1em'><h3>tandem could not start</h3><p>"
         + text
         + "</p><p>Check Settings | Tools | tandem, then run Tandem: Restart Server.</p></body></html>";

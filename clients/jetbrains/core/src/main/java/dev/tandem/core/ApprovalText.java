@@ -35,10 +35,13 @@ public final class ApprovalText {
   /** The same as HTML for a balloon: escaped, one line each. */
   public static String html(ApprovalRequestedParams p) {
     List<String> escaped = new ArrayList<>();
-    for (String line : lines(p)) {
-      escaped.add(line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("\n", "<br>"));
-    }
+    for (String line : lines(p)) escaped.add(escapeHtml(line).replace("\n", "<br>"));
     return String.join("<br>", escaped);
+  }
+
+  /** Text made safe to put in HTML (IDE balloons and pages render their text as HTML). */
+  public static String escapeHtml(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 
   private static String referenceText(ApprovalRequestedParams p) {

@@ -133,7 +133,7 @@ public record ServerCommand(List<String> command, Path node, String nodeVersion)
     List<Path> usual = new ArrayList<>(List.of(Path.of("/usr/local/bin", exe), Path.of("/opt/homebrew/bin", exe), Path.of("/usr/bin", exe)));
     if (home != null) {
       usual.add(Path.of(home, ".volta", "bin", exe));
-      usual.addAll(newestFirst(Path.of(home, ".nvm", "versions", "node"), exe));
+      usual.addAll(newestFirst(Path.of(home, ".nvm", "versions", "node"), "bin/" + exe));
       usual.addAll(newestFirst(Path.of(home, ".local", "share", "fnm", "node-versions"), "installation/bin/" + exe));
     }
     found.addAll(usual);
@@ -142,13 +142,12 @@ public record ServerCommand(List<String> command, Path node, String nodeVersion)
     return existing;
   }
 
-  /** {@code <versions>/<v>/bin/<exe>} for each installed version, newest first. */
-  private static List<Path> newestFirst(Path versions, String relative) {
+  /** {@code <versions>/<v>/<executable>} for each installed version, newest first. */
+  private static List<Path> newestFirst(Path versions, String executable) {
     if (!Files.isDirectory(versions)) return List.of();
     try (Stream<Path> dirs = Files.list(versions)) {
-      String sub = relative.contains("/") ? relative : "bin/" + relative;
       return dirs.sorted(Comparator.comparing(ServerCommand::versionKey).reversed())
-          .map(d -> d.resolve(sub))
+          .map(d -> d.resolve(executable))
           .toList();
     } catch (IOException e) {
       return List.of();
