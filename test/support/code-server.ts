@@ -132,22 +132,29 @@ export async function startCodeServer(options: {
 /** Runs a command from the palette (F1), by its title. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
-  // F1 pressed while a webview has the focus may not reach the workbench: give the focus to
-  // the (empty) editor area and press again.
+  // F1 pressed while a webview has the focus may not reach the workbench, and a webview that
+  // takes the focus as it loads closes a palette that had opened: give the focus to the
+  // (empty) editor area and start again.
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('F1');
-    const opened = await input
+    const typed = await input
       .waitFor({ state: 'visible', timeout: 3000 })
+      .then(() => input.fill(`>${title}`, { timeout: 3000 }))
       .then(() => true)
       .catch(() => false);
-    if (opened) break;
+    if (typed) {
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      const listed = await row
+        .waitFor({ timeout: 10_000 })
+        .then(() => input.press('Enter', { timeout: 3000 }))
+        .then(() => true)
+        .catch(() => false);
+      if (listed) return;
+    }
     if (attempt === 3) throw new Error(`The command palette did not open to run "${title}".`);
+    await page.keyboard.press('Escape');
     await page.locator('.part.editor').click({ position: { x: 20, y: 20 } });
   }
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor();
-  await input.press('Enter');
 }
 
 /** Answers an input box the extension opened (showInputBox). */
