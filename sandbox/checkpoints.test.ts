@@ -121,6 +121,47 @@ describe('worktree checkpoints (real git)', () => {
     ]);
   });
 
+  it('writes nothing when nothing changed; a new instance (after a restart) carries on the chain', async () => {
+    const checkpoints = new WorktreeCheckpoints(dir, 's6');
+    const first = await checkpoints.snapshot('first');
+    const again = await checkpoints.snapshot('again');
+    assert.equal(again.id, first.id);
+    assert.equal(again.unchanged, true);
+    // Touched but the same content: still the same tree, so no new commit.
+    write(dir, 'README.md', '# app\n');
+    assert.equal((await checkpoints.snapshot('touched')).id, first.id);
+    write(dir, 'src/app.js', 'console.log(4);\n');
+    fs.rmSync(path.join(dir, 'assets/logo.bin'));
+    const second = await checkpoints.snapshot('second');
+    assert.notEqual(second.id, first.id);
+    assert.equal(run(dir, ['show', `${second.id}:src/app.js`]), 'console.log(4);\n');
+    assert.throws(() => run(dir, ['cat-file', '-e', `${second.id}:assets/logo.bin`]));
+    // Restoring changes files behind the private index's back: the next snapshot still sees them.
+    // The state before the restore is `second` itself: the undo point writes nothing new.
+    assert.equal((await checkpoints.restore(first.id)).undo.id, second.id);
+    const afterRestore = await checkpoints.snapshot('after restore');
+    assert.equal(
+      run(dir, ['rev-parse', `${afterRestore.id}^{tree}`]),
+      run(dir, ['rev-parse', `${first.id}^{tree}`]),
+    );
+
+    const restarted = new WorktreeCheckpoints(dir, 's6');
+    write(dir, 'src/app.js', 'console.log(5);\n');
+    const third = await restarted.snapshot('third');
+    assert.equal(run(dir, ['rev-parse', `${third.id}^`]).trim(), afterRestore.id);
+    assert.deepEqual(
+      (await restarted.list()).map((c) => c.label),
+      ['first', 'second', 'after restore', 'third'],
+    );
+    assert.deepEqual(
+      await Promise.all([restarted.snapshot('a'), restarted.snapshot('b')]).then((r) =>
+        r.map((c) => c.id),
+      ),
+      [third.id, third.id],
+      'snapshots taken at once are written one after the other',
+    );
+  });
+
   it('leaves files over the size limit out, and a restore never touches them', async () => {
     const checkpoints = new WorktreeCheckpoints(dir, 's3', 1024);
     write(dir, 'data/big.bin', Buffer.alloc(4096, 7));

@@ -25,6 +25,18 @@ export interface WorktreeCheckpoint {
   readonly createdAt: string;
   /** Files left out for their size; a restore leaves them as they are. */
   readonly skipped: readonly string[];
+  /** Nothing changed since the previous checkpoint, which this is; no commit was written. */
+  readonly unchanged?: boolean;
+}
+
+interface SnapshotState {
+  gitDir: string;
+  index: string;
+  count: number;
+  last?: WorktreeCheckpoint;
+  lastTree?: string;
+  /** The private index holds the last checkpoint's tree, with the stat data of its files. */
+  warm: boolean;
 }
 
 const IDENTITY = [
@@ -59,10 +71,12 @@ function paths(output: string): string[] {
  */
 export class WorktreeCheckpoints {
   private readonly prefix: string;
+  private queue: Promise<unknown> = Promise.resolve();
+  private snapshotState?: Promise<SnapshotState>;
 
   constructor(
     private readonly worktree: string,
-    sessionId: string,
+    private readonly sessionId: string,
     private readonly maxFileBytes = DEFAULT_MAX_FILE_BYTES,
   ) {
     this.prefix = refPrefix(sessionId);
@@ -92,51 +106,108 @@ export class WorktreeCheckpoints {
       .sort((a, b) => a.ref.localeCompare(b.ref));
   }
 
-  /** Writes the worktree as it is now as a new checkpoint. */
-  async snapshot(label: string): Promise<WorktreeCheckpoint> {
-    const existing = await this.list();
-    const head = await this.head();
-    const dir = mkdtempSync(path.join(tmpdir(), 'tandem-checkpoint-'));
-    const env = { GIT_INDEX_FILE: path.join(dir, 'index') };
-    try {
+  /**
+   * Writes the worktree as it is now as a new checkpoint; when nothing changed since the last
+   * one, answers that one (`unchanged`) without writing anything.
+   */
+  snapshot(label: string): Promise<WorktreeCheckpoint> {
+    const next = this.queue.then(() => this.write(label));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(label: string): Promise<WorktreeCheckpoint> {
+    const state = await this.state();
+    const env = { GIT_INDEX_FILE: state.index };
+    // The private index matches the last checkpoint only once a snapshot has completed.
+    const warm = state.warm;
+    state.warm = false;
+    let skipped: string[];
+    if (!warm) {
       // Start from a copy of the worktree's own index, so files it already hashed (by size and
       // time) are not read again; without one, from HEAD's tree.
-      const index = path.resolve(
-        this.worktree,
-        (await git(this.worktree, ['rev-parse', '--git-path', 'index'])).trim(),
+      const own = path.join(state.gitDir, 'index');
+      if (statSize(own) !== undefined) copyFileSync(own, state.index);
+      else
+        await git(this.worktree, ['read-tree', (await this.head()) ?? '--empty'], undefined, env);
+      skipped = await this.largeFiles(env);
+      await this.add(['.', ...skipped.map((p) => `:(exclude,literal)${p}`)], env);
+    } else {
+      // Only what differs from the last checkpoint (by the private index's stat data) is read.
+      const changed = [
+        ...new Set(
+          paths(
+            await git(
+              this.worktree,
+              ['ls-files', '-z', '--others', '--modified', '--exclude-standard'],
+              undefined,
+              env,
+            ),
+          ),
+        ),
+      ];
+      if (changed.length === 0 && state.last) {
+        state.warm = true;
+        return { ...state.last, unchanged: true };
+      }
+      skipped = changed.filter(
+        (f) => (statSize(path.join(this.worktree, f)) ?? 0) > this.maxFileBytes,
       );
-      if (statSize(index) !== undefined) copyFileSync(index, env.GIT_INDEX_FILE);
-      else await git(this.worktree, ['read-tree', head ?? '--empty'], undefined, env);
-      const skipped = await this.largeFiles();
-      const specs = ['.', ...skipped.map((p) => `:(exclude,literal)${p}`)];
+      const add = changed.filter((f) => !skipped.includes(f)).map((f) => `:(literal)${f}`);
+      if (add.length > 0) await this.add(add, env);
+    }
+    // A large file the index already tracks stays as it has it: never recorded as deleted.
+    const tree = (await git(this.worktree, ['write-tree'], undefined, env)).trim();
+    if (state.last && tree === state.lastTree) {
+      state.warm = true;
+      return { ...state.last, unchanged: true };
+    }
+    const parent = state.last?.id ?? (await this.head());
+    const title = label.replace(/\s+/g, ' ').trim() || 'checkpoint';
+    const message = [title, '', `${SKIPPED_TRAILER}${JSON.stringify(skipped.sort())}`].join('\n');
+    // The commit's date is the checkpoint's, so the answer needs no read of the ref back.
+    const seconds = Math.floor(Date.now() / 1000);
+    const commit = (
       await git(
         this.worktree,
-        [...NO_HOOKS, 'add', '--all', '--pathspec-from-file=-', '--pathspec-file-nul'],
-        `${specs.join('\0')}\0`,
-        env,
-      );
-      // A large file the index already tracks stays as it has it: never recorded as deleted.
-      const tree = (await git(this.worktree, ['write-tree'], undefined, env)).trim();
-      const parent = existing.at(-1)?.id ?? head;
-      const title = label.replace(/\s+/g, ' ').trim() || 'checkpoint';
-      const message = [title, '', `${SKIPPED_TRAILER}${JSON.stringify(skipped)}`].join('\n');
-      // The commit's date is the checkpoint's, so the answer needs no read of the ref back.
-      const seconds = Math.floor(Date.now() / 1000);
-      const commit = (
-        await git(
-          this.worktree,
-          [...IDENTITY, 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'],
-          message,
-          { GIT_COMMITTER_DATE: `${seconds} +0000`, GIT_AUTHOR_DATE: `${seconds} +0000` },
-        )
-      ).trim();
-      const ref = `${this.prefix}${String(existing.length + 1).padStart(6, '0')}`;
-      await git(this.worktree, ['update-ref', ref, commit, '']);
-      const createdAt = new Date(seconds * 1000).toISOString();
-      return { id: commit, ref, label: title, createdAt, skipped };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+        [...IDENTITY, 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'],
+        message,
+        { GIT_COMMITTER_DATE: `${seconds} +0000`, GIT_AUTHOR_DATE: `${seconds} +0000` },
+      )
+    ).trim();
+    const ref = `${this.prefix}${String(state.count + 1).padStart(6, '0')}`;
+    await git(this.worktree, ['update-ref', ref, commit, '']);
+    const createdAt = new Date(seconds * 1000).toISOString();
+    const checkpoint = { id: commit, ref, label: title, createdAt, skipped };
+    Object.assign(state, { count: state.count + 1, last: checkpoint, lastTree: tree, warm: true });
+    return checkpoint;
+  }
+
+  private add(pathspecs: string[], env: Record<string, string>): Promise<string> {
+    return git(
+      this.worktree,
+      [...NO_HOOKS, 'add', '--all', '--pathspec-from-file=-', '--pathspec-file-nul'],
+      `${pathspecs.join('\0')}\0`,
+      env,
+    );
+  }
+
+  /**
+   * What the snapshots of this instance build on: the worktree's git directory, a private index
+   * kept there between snapshots (so only changed files are read again) and the last checkpoint.
+   */
+  private state(): Promise<SnapshotState> {
+    this.snapshotState ??= Promise.all([
+      git(this.worktree, ['rev-parse', '--absolute-git-dir']),
+      this.list(),
+    ]).then(([gitDir, existing]) => ({
+      gitDir: gitDir.trim(),
+      index: path.join(gitDir.trim(), `tandem-checkpoints-${this.sessionId}.index`),
+      count: existing.length,
+      last: existing.at(-1),
+      warm: false,
+    }));
+    return this.snapshotState;
   }
 
   /**
@@ -196,11 +267,12 @@ export class WorktreeCheckpoints {
   }
 
   /** New or changed files over the size limit (tracked and unchanged ones cost nothing). */
-  private async largeFiles(): Promise<string[]> {
-    const candidates = [
-      ...paths(await git(this.worktree, ['ls-files', '-z', '--others', '--exclude-standard'])),
-      ...paths(await git(this.worktree, ['diff-files', '--name-only', '-z'])),
-    ];
+  private async largeFiles(env: Record<string, string>): Promise<string[]> {
+    const [others, changed] = await Promise.all([
+      git(this.worktree, ['ls-files', '-z', '--others', '--exclude-standard'], undefined, env),
+      git(this.worktree, ['diff-files', '--name-only', '-z'], undefined, env),
+    ]);
+    const candidates = [...paths(others), ...paths(changed)];
     return [...new Set(candidates)]
       .filter((file) => (statSize(path.join(this.worktree, file)) ?? 0) > this.maxFileBytes)
       .sort();

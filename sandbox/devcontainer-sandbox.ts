@@ -75,10 +75,18 @@ export class DevContainerProvider implements SandboxProvider {
     return problems;
   }
 
+  async worktree(options: PrepareOptions): Promise<string> {
+    const worktree = path.join(this.options.rootDir, options.sessionId, 'worktree');
+    if (!fs.existsSync(worktree)) {
+      await addWorktree(options.workspaceFolder, worktree, sessionBranch(options), options.ref);
+    }
+    return worktree;
+  }
+
   async prepare(options: PrepareOptions): Promise<Sandbox> {
     const sandboxDir = path.join(this.options.rootDir, options.sessionId);
     const worktree = path.join(sandboxDir, 'worktree');
-    const branch = `tandem/${options.flow}-${options.sessionId.slice(0, 8)}`;
+    const branch = sessionBranch(options);
     const fresh = !fs.existsSync(worktree);
     if (fresh) options.onProgress?.('creating the worktree');
     // Whether the default container may start before the worktree exists: only git can tell
@@ -107,6 +115,9 @@ export class DevContainerProvider implements SandboxProvider {
       }
     } else {
       container = await this.findContainer(options.sessionId, sandboxDir);
+      // One a stopped server left goes first: what it still runs must not write into the worktree.
+      const stale = container ? undefined : readSaved(sandboxDir);
+      if (stale) await removeContainer(this.docker, stale.id);
     }
     container ??= await this.up(options, sandboxDir, worktree);
     return new DevContainerSandbox(this.docker, container, {
@@ -138,7 +149,9 @@ export class DevContainerProvider implements SandboxProvider {
       filters: { label: [`${LABEL_SESSION}=${sessionId}`], status: ['running'] },
     });
     const saved = readSaved(sandboxDir);
+    // A container a stopped server left may still run what it was doing: a new one replaces it.
     if (!info || !saved || saved.id !== info.Id) return undefined;
+    if (info.Labels?.[LABEL_OWNER] !== ownerId()) return undefined;
     return saved;
   }
 
@@ -228,6 +241,11 @@ export class DevContainerProvider implements SandboxProvider {
     );
     return found?.exitCode === 0 && found.stdout.trim() ? found.stdout.trim() : 'root';
   }
+}
+
+/** The session's own branch, e.g. `tandem/fix_pipeline-1a2b3c4d`. */
+function sessionBranch(options: PrepareOptions): string {
+  return `tandem/${options.flow}-${options.sessionId.slice(0, 8)}`;
 }
 
 /**

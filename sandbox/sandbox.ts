@@ -62,6 +62,11 @@ export interface SandboxProvider {
   /** What is missing for sandboxes to work, each with what to do; empty when ready. */
   check(): Promise<string[]>;
   prepare(options: PrepareOptions): Promise<Sandbox>;
+  /**
+   * The session's worktree on the host, without a container: added again on the session's
+   * branch when it was removed (a session that ended), so a checkpoint can be restored into it.
+   */
+  worktree(options: PrepareOptions): Promise<string>;
   /** Removes containers and worktrees of servers that stopped without cleaning up. */
   cleanupOrphans(): Promise<number>;
 }

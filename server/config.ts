@@ -55,6 +55,10 @@ export interface TandemConfig {
   model: ModelConfig;
   gitlab: GitLabConfig;
   sandbox: SandboxConfig;
-  sessions: { maxConcurrent: number };
+  sessions: {
+    maxConcurrent: number;
+    /** A running session with no progress (events, output) for this long is failed as stuck. */
+    stuckMinutes: number;
+  };
   review: ReviewConfig;
 }

@@ -19,7 +19,15 @@ const Section = z
       })
       .partial(),
     gitlab: z.object({ url: z.string().url(), token: z.string() }).partial(),
-    sessions: z.object({ maxConcurrent: z.number().int().min(1).max(64) }).partial(),
+    sessions: z
+      .object({
+        maxConcurrent: z.number().int().min(1).max(64),
+        stuckMinutes: z
+          .number()
+          .min(0.01)
+          .max(24 * 60),
+      })
+      .partial(),
     flows: z
       .object({
         maxCycles: z.number().int().min(1).max(200),
@@ -109,7 +117,10 @@ export function resolveSettings(section: unknown, env: NodeJS.ProcessEnv): Resol
         retryBaseMs: s.model?.retryBaseMs ?? 500,
       },
       gitlab: { url: gitlab.url, token: gitlab.secret },
-      sessions: { maxConcurrent: s.sessions?.maxConcurrent ?? 4 },
+      sessions: {
+        maxConcurrent: s.sessions?.maxConcurrent ?? 4,
+        stuckMinutes: s.sessions?.stuckMinutes ?? 10,
+      },
       flows: {
         maxCycles: s.flows?.maxCycles ?? 25,
         maxTokens: s.flows?.maxTokens ?? 2_000_000,

@@ -1,9 +1,5 @@
-import {
-  ApprovalBroker,
-  type ApprovalOutcome,
-  type ApprovalSink,
-} from './approvals/approval-broker';
-import { ApprovalStore, type StoredApproval } from './approvals/approval-store';
+import { ApprovalBroker, type ApprovalSink, outcomeOf } from './approvals/approval-broker';
+import { ApprovalStore } from './approvals/approval-store';
 import { ChatService } from './chat/chat-service';
 import { ConversationStore } from './chat/conversation-store';
 import type { FlowApprovalContext } from './chat/flow-recommendation';
@@ -37,23 +33,6 @@ import type { SandboxProvider } from '../sandbox/sandbox';
 
 const SWEEP_INTERVAL_MS = 15_000;
 const SHUTDOWN_GRACE_MS = 2_000;
-
-/** A decided approval as its listeners see it, rebuilt from the store. */
-function outcomeOf(approval: StoredApproval): ApprovalOutcome {
-  return {
-    approvalId: approval.request.approvalId,
-    request: approval.request,
-    context: approval.context,
-    decision: approval.decision ?? 'deny',
-    scope: approval.scope,
-    reason: approval.reason,
-    feedback: approval.feedback,
-    decidedBy: 'person',
-    latencyMs:
-      Date.parse(approval.resolvedAt ?? approval.request.createdAt) -
-      Date.parse(approval.request.createdAt),
-  };
-}
 
 /** How the server reaches the attached editor; the LSP connection in production. */
 export interface ClientChannel extends ApprovalSink {
@@ -97,6 +76,8 @@ export class TandemServer {
   private clientCapabilities: ClientTandemCapabilities | undefined;
   private readonly approvals: ApprovalStore;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly orphansRemoved: Promise<void>;
+  private resuming = false;
   private readonly secrets = new Set<string>();
   readonly policy: PolicyStore;
   readonly commandGate: CommandGate;
@@ -134,6 +115,7 @@ export class TandemServer {
       sandboxes: () => this.sandboxProvider,
       workspaceFolder: () => this.workspaceFolder,
       commandGate: () => this.commandGate,
+      approvals: () => this.broker,
     });
     this.chat = new ChatService({
       flows: this.flows,
@@ -164,30 +146,34 @@ export class TandemServer {
       clientCanApprove: () => this.canApprove(),
       logger: options.logger,
     });
-    // Containers of servers that died are removed in the background; no Docker is no problem here.
-    void this.sandboxProvider
+    // Containers of servers that died are removed in the background; no Docker is no problem
+    // here. Resumed sessions wait for it, so none takes over a container that is going away.
+    this.orphansRemoved = this.sandboxProvider
       .cleanupOrphans()
       .then(
         (n) =>
           n && options.logger.info(`Removed ${n} sandbox container(s) left by a stopped server.`),
       )
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .then(() => undefined);
     this.sweep(false);
     this.sweeper = setInterval(() => this.sweep(true), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
 
   /**
-   * Takes over what stopped servers left behind: unfinished sessions end `failed`, pending
-   * approvals are adopted (and shown, when `announce`), and decided flow approvals whose outcome
-   * a stop cut short are applied now. Runs at start and then periodically, for servers that
-   * stop while this one runs (an editor reload overlaps two servers).
+   * Takes over what stopped servers left behind: their unfinished sessions become `interrupted`
+   * (and resume, once this server may run them), pending approvals are adopted (and shown, when
+   * `announce`), and decided flow approvals whose outcome a stop cut short are applied now. Runs
+   * at start and then periodically, for servers that stop while this one runs (an editor reload
+   * overlaps two servers).
    */
   private sweep(announce: boolean): void {
     try {
-      for (const snapshot of this.sessionStore.failInterrupted()) {
-        this.options.logger.warn(`Session ${snapshot.sessionId} was interrupted by a server stop.`);
-        this.sessions.recordFinished(snapshot);
+      for (const snapshot of this.sessionStore.takeOverInterrupted()) {
+        this.options.logger.warn(
+          `Session ${snapshot.sessionId} was interrupted by a server stop; it resumes from its last checkpoint.`,
+        );
         if (announce) this.options.channel.sessionStatus(snapshot);
       }
       for (const request of this.broker.adoptOrphans()) {
@@ -196,8 +182,23 @@ export class TandemServer {
       for (const approval of this.approvals.resolvedOfKind('flow')) {
         this.chat.handleFlowOutcome(outcomeOf(approval));
       }
+      if (this.resuming) this.sessions.resumeInterrupted();
     } catch (error) {
       this.options.logger.error(`Recovering state failed: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Resumes interrupted sessions, now and whenever a stopped server leaves more; called once the
+   * editor has said which workspace is open and sent its settings.
+   */
+  async resumeInterrupted(): Promise<void> {
+    this.resuming = true;
+    await this.orphansRemoved;
+    try {
+      this.sessions.resumeInterrupted();
+    } catch (error) {
+      this.options.logger.error(`Resuming sessions failed: ${(error as Error).message}`);
     }
   }
 
@@ -225,7 +226,10 @@ export class TandemServer {
     to: Pick<ClientChannel, 'requested' | 'sessionStatus'> = this.options.channel,
   ): void {
     for (const approval of this.broker.pending()) to.requested(approval);
-    const unfinished = this.sessionStore.list(['queued', 'running', 'awaiting_approval'], 1000);
+    const unfinished = this.sessionStore.list(
+      ['queued', 'running', 'awaiting_approval', 'interrupted'],
+      1000,
+    );
     for (const snapshot of unfinished.reverse()) to.sessionStatus(snapshot);
   }
 

@@ -1,4 +1,8 @@
-import type { ApprovalBroker, ApprovalOutcome } from '../../server/approvals/approval-broker';
+import {
+  type ApprovalBroker,
+  type ApprovalOutcome,
+  outcomeOf,
+} from '../../server/approvals/approval-broker';
 import type { Logger } from '../../server/logger';
 import { exactPatternFor, normaliseCommand } from './command-pattern';
 import type { PolicyDecision, PolicyRule, PolicyStore } from './policy-store';
@@ -117,15 +121,28 @@ export class CommandGate {
         rulePattern: decision.rule?.pattern,
       },
     };
-    const approval = broker.request({
-      kind: 'command',
-      title: request.title ?? `Run \`${shorten(request.command)}\`?`,
-      sessionId: request.sessionId,
-      conversationId: request.conversationId,
-      command: { command: request.command, cwd: request.cwd },
-      details: whyAsked(decision),
-      context,
-    });
+    // A question asked before a restart for this very command is still the question: its answer
+    // (given meanwhile, or still to come) is used rather than asking again.
+    const earlier = broker.unused(
+      'command',
+      request.sessionId,
+      (c) => c.command === request.command && c.cwd === request.cwd,
+    );
+    if (earlier?.status === 'resolved') {
+      broker.markUsed(earlier.request.approvalId);
+      return this.answer(request, outcomeOf(earlier));
+    }
+    const approval =
+      earlier?.request ??
+      broker.request({
+        kind: 'command',
+        title: request.title ?? `Run \`${shorten(request.command)}\`?`,
+        sessionId: request.sessionId,
+        conversationId: request.conversationId,
+        command: { command: request.command, cwd: request.cwd },
+        details: whyAsked(decision),
+        context,
+      });
     const approvalId = approval.approvalId;
     if (!this.options.clientCanApprove()) {
       const reason =
@@ -148,6 +165,7 @@ export class CommandGate {
           reason: 'The session stopped before the command was answered.',
         });
       }
+      broker.markUsed(approvalId);
       request.onResolved?.(approvalId);
     }
     if (!outcome) {
@@ -156,6 +174,11 @@ export class CommandGate {
         approvalId,
       };
     }
+    return this.answer(request, outcome);
+  }
+
+  private answer(request: CommandRequest, outcome: ApprovalOutcome): CommandAuthorization {
+    const approvalId = outcome.approvalId;
     if (outcome.decision === 'approve') {
       return { allowed: true, decidedBy: 'person', approvalId };
     }

@@ -30,6 +30,8 @@ export interface AgentTool<Params extends z.ZodType = z.ZodType> {
   /** Shown to the model: what the tool does and when to use it. */
   readonly description: string;
   readonly params: Params;
+  /** Never changes a file, so no worktree checkpoint is needed after it. */
+  readonly readOnly?: boolean;
   execute(args: z.input<Params>, context: ToolContext): Promise<string>;
 }
 
@@ -45,6 +47,7 @@ export interface AgentToolSpec<Params extends z.ZodType> {
   name: string;
   description: string;
   params: Params;
+  readOnly?: boolean;
   run(args: z.output<Params>, context: ToolContext): Promise<string>;
 }
 
@@ -56,6 +59,7 @@ export function defineAgentTool<Params extends z.ZodType>(
     name: spec.name,
     description: spec.description,
     params: spec.params,
+    readOnly: spec.readOnly,
     async execute(args, context) {
       const parsed = spec.params.safeParse(args);
       if (!parsed.success) {

@@ -24,6 +24,7 @@ const FindFilesParams = z.object({
 
 export const findFilesTool = defineAgentTool({
   name: 'find_files',
+  readOnly: true,
   description:
     'Find files of the workspace whose path matches a glob. Answers paths relative to the ' +
     'workspace root, sorted. Skips .git and node_modules unless the pattern or path names them.',

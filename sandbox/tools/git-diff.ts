@@ -15,6 +15,7 @@ const GitDiffParams = z.object({
 
 export const gitDiffTool = defineAgentTool({
   name: 'git_diff',
+  readOnly: true,
   description:
     'Show what changed in the workspace since the session started, as a unified diff, new files ' +
     'included. Use it to review your own changes before finishing.',

@@ -35,6 +35,7 @@ interface Tally {
 
 export const grepTool = defineAgentTool({
   name: 'grep',
+  readOnly: true,
   description:
     'Search the contents of workspace files with a regular expression. Answers `path:line: text` ' +
     'for each matching line. Skips binary files, .git and node_modules. Narrow with path or glob.',

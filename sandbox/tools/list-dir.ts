@@ -16,6 +16,7 @@ const ListDirParams = z.object({
 
 export const listDirTool = defineAgentTool({
   name: 'list_dir',
+  readOnly: true,
   description:
     'List a directory of the workspace: subdirectories first (ending in /), then files with ' +
     'their sizes. Use find_files to search a whole tree by name.',

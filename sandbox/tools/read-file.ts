@@ -22,6 +22,7 @@ const ReadFileParams = z.object({
 
 export const readFileTool = defineAgentTool({
   name: 'read_file',
+  readOnly: true,
   description:
     'Read a text file of the workspace with line numbers. Long files come in pages: the answer ' +
     'says which lines it shows and the offset to read the next page. Read a file before editing it.',

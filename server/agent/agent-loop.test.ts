@@ -9,6 +9,7 @@ import { resolveSettings } from '../settings';
 import { silentLogger } from '../logger';
 import { runAgentStep } from './agent-loop';
 import { trimContext } from './agent-context';
+import type { AgentState } from '../sessions/session-state';
 
 type Reply = Partial<ModelResponse> & { calls?: [string, unknown][] };
 
@@ -35,8 +36,15 @@ function listModel(replies: Reply[]): ChatModel & { requests: ModelRequest[] } {
   };
 }
 
+interface Checkpoint {
+  agent: AgentState;
+  kind: string;
+  worktree: boolean;
+}
+
 function context(model: ChatModel, overrides: Partial<FlowContext> = {}) {
   const events: { type: string; message: string; data?: unknown }[] = [];
+  const checkpoints: Checkpoint[] = [];
   const timings: Record<string, number> = { modelMs: 0, toolMs: 0, toolCalls: 0 };
   const ctx = {
     sessionId: 's',
@@ -51,9 +59,18 @@ function context(model: ChatModel, overrides: Partial<FlowContext> = {}) {
       for (const [k, v] of Object.entries(t)) timings[k] += v;
     },
     checkBudget: () => undefined,
+    checkpoint: async (
+      event: { type: string; message: string; data?: unknown },
+      agent: AgentState,
+      options: { kind: string; worktree: boolean },
+    ) => {
+      events.push(event);
+      checkpoints.push({ agent: structuredClone(agent), ...options });
+    },
+    resumeConversation: () => undefined,
     ...overrides,
   } as unknown as FlowContext;
-  return { ctx, events, timings };
+  return { ctx, events, timings, checkpoints };
 }
 
 const finish = {
@@ -95,6 +112,71 @@ describe('agent loop', () => {
     assert.equal(timings.toolCalls, 1);
     assert.ok(timings.modelMs >= 0 && timings.toolMs >= 0);
     assert.ok(JSON.stringify(model.requests[0].tools).includes('"name":"report"'));
+  });
+
+  it('checkpoints the conversation after each model call and tool call, with the pending call', async () => {
+    const model = listModel([
+      {
+        calls: [
+          ['read_file', { path: 'src/a.ts' }],
+          ['edit_file', { path: 'src/a.ts', old_text: '= 1', new_text: '= 2' }],
+        ],
+      },
+      { calls: [['report', { summary: 'edited' }]] },
+    ]);
+    const { ctx, checkpoints } = context(model);
+    await runAgentStep(ctx, step, { sandbox });
+    assert.deepEqual(
+      checkpoints.map((c) => [c.kind, c.worktree, c.agent.pendingToolCall?.name ?? null]),
+      [
+        ['model', false, 'read_file'],
+        ['tool', false, 'edit_file'], // reading changes no file: no worktree snapshot
+        ['tool', true, null],
+        ['model', false, 'report'],
+      ],
+    );
+    assert.equal(checkpoints[2].agent.messages.filter((m) => m.role === 'tool').length, 2);
+  });
+
+  it('continues an interrupted conversation: runs the calls left unanswered, then asks the model', async () => {
+    // Round 1 asked for two reads; the first ran, then the server died.
+    const interrupted: AgentState = {
+      cycle: 1,
+      messages: [
+        { role: 'system', content: 'You are careful.' },
+        { role: 'user', content: 'Do it.' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'a', type: 'function', function: { name: 'list_dir', arguments: '{}' } },
+            {
+              id: 'b',
+              type: 'function',
+              function: { name: 'read_file', arguments: '{"path":"src/a.ts"}' },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'a', content: 'src/' },
+      ],
+      pendingToolCall: { id: 'b', name: 'read_file', arguments: '{"path":"src/a.ts"}' },
+    };
+    const model = listModel([{ calls: [['report', { summary: 'resumed' }]] }]);
+    const { ctx, events } = context(model, { resumeConversation: () => interrupted });
+    const outcome = await runAgentStep(ctx, step, { sandbox });
+    assert.deepEqual(outcome.answer, { summary: 'resumed' });
+    assert.equal(outcome.cycles, 2, 'the rounds count on from the interrupted one');
+    assert.equal(model.requests.length, 1);
+    const sent = model.requests[0].messages;
+    assert.deepEqual(
+      sent
+        .filter((m) => m.role === 'tool')
+        .map((m) => (m as { tool_call_id: string }).tool_call_id),
+      ['a', 'b'],
+      'the first call is not run again; the second is',
+    );
+    assert.match(String(sent.at(-1)?.content), /export const a = 1/);
+    assert.equal(events[0].type, 'agent_resumed');
   });
 
   it('feeds an invalid answer back and accepts the corrected one', async () => {

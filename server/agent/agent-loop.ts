@@ -46,18 +46,37 @@ export async function runAgentStep<Answer extends z.ZodType>(
   history: ModelMessage[] = [],
 ): Promise<AgentOutcome<z.infer<Answer>>> {
   const definitions: ModelTool[] = [...step.tools.map(functionToolDefinition), finishTool(step)];
-  const messages: ModelMessage[] = history.length
-    ? [...history, { role: 'user', content: step.goal }]
-    : [
-        { role: 'system', content: step.system },
-        { role: 'user', content: step.goal },
-      ];
+  // A step resumed after an interruption continues its conversation where the last checkpoint
+  // left it, with the tool calls the model had asked for and that had not run yet.
+  const resumed = ctx.resumeConversation();
+  const messages: ModelMessage[] = resumed
+    ? [...resumed.messages]
+    : history.length
+      ? [...history, { role: 'user', content: step.goal }]
+      : [
+          { role: 'system', content: step.system },
+          { role: 'user', content: step.goal },
+        ];
+  if (resumed) {
+    ctx.event('agent_resumed', `${step.name}: continuing from round ${resumed.cycle}`, {
+      step: step.name,
+      messages: messages.length,
+    });
+    const finished = await handleCalls(
+      ctx,
+      step,
+      tools,
+      messages,
+      unanswered(messages),
+      resumed.cycle,
+    );
+    if (finished) return finished;
+  }
   const maxCycles = step.maxCycles ?? ctx.config.flows.maxCycles;
-  for (let cycle = 1; cycle <= maxCycles; cycle++) {
+  for (let cycle = (resumed?.cycle ?? 0) + 1; cycle <= maxCycles; cycle++) {
     ctx.signal.throwIfAborted();
     ctx.checkBudget();
-    const response = await callModel(ctx, step, trimContext(messages), definitions, cycle);
-    messages.push(assistantMessage(response.text, response.toolCalls));
+    const response = await callModel(ctx, step, messages, definitions, cycle);
     if (response.toolCalls.length === 0) {
       messages.push({
         role: 'user',
@@ -65,27 +84,79 @@ export async function runAgentStep<Answer extends z.ZodType>(
       });
       continue;
     }
-    for (const call of response.toolCalls) {
-      if (call.name === step.finish.name) {
-        const answer = parseAnswer(step, call);
-        if (typeof answer !== 'string') {
-          messages.push({ role: 'tool', tool_call_id: call.id, content: 'Done.' });
-          ctx.event('agent_finished', `${step.name}: finished after ${cycle} rounds`, { answer });
-          return { answer, cycles: cycle, messages };
-        }
-        messages.push({ role: 'tool', tool_call_id: call.id, content: answer });
-        continue;
-      }
-      messages.push({
-        role: 'tool',
-        tool_call_id: call.id,
-        content: await runTool(ctx, step, call, tools),
-      });
-    }
+    const finished = await handleCalls(ctx, step, tools, messages, response.toolCalls, cycle);
+    if (finished) return finished;
   }
   throw new FlowError(
     `The ${step.name} step did not finish within ${maxCycles} model rounds (tandem.flows.maxCycles).`,
   );
+}
+
+/** Runs the model's tool calls in order, each checkpointed; answers when the step finished. */
+async function handleCalls<Answer extends z.ZodType>(
+  ctx: FlowContext,
+  step: AgentStep<Answer>,
+  tools: ToolContext,
+  messages: ModelMessage[],
+  calls: ModelToolCall[],
+  cycle: number,
+): Promise<AgentOutcome<z.infer<Answer>> | undefined> {
+  for (const [index, call] of calls.entries()) {
+    if (call.name === step.finish.name) {
+      const answer = parseAnswer(step, call);
+      if (typeof answer !== 'string') {
+        messages.push({ role: 'tool', tool_call_id: call.id, content: 'Done.' });
+        ctx.event('agent_finished', `${step.name}: finished after ${cycle} rounds`, { answer });
+        return { answer, cycles: cycle, messages };
+      }
+      messages.push({ role: 'tool', tool_call_id: call.id, content: answer });
+      continue;
+    }
+    const started = performance.now();
+    const output = await runToolCall(step.tools, call, tools);
+    const ms = performance.now() - started;
+    ctx.timing({ toolMs: ms, toolCalls: 1 });
+    messages.push({ role: 'tool', tool_call_id: call.id, content: output });
+    const next = calls[index + 1];
+    const tool = step.tools.find((t) => t.name === call.name);
+    await ctx.checkpoint(
+      {
+        type: 'tool_call',
+        message: `${call.name} (${Math.round(ms)} ms)`,
+        data: {
+          step: step.name,
+          tool: call.name,
+          arguments: call.arguments.slice(0, EVENT_ARGS_CHARS),
+          output: output.slice(0, EVENT_OUTPUT_CHARS),
+          ms: Math.round(ms),
+        },
+      },
+      { cycle, messages, pendingToolCall: next && pending(next) },
+      // Only tools that may change files need the worktree snapshotted.
+      { kind: 'tool', worktree: tool?.readOnly !== true },
+    );
+  }
+  return undefined;
+}
+
+/** The tool calls of the last assistant message that have no result yet. */
+function unanswered(messages: ModelMessage[]): ModelToolCall[] {
+  const last = messages.findLastIndex((m) => m.role === 'assistant');
+  const assistant = messages[last] as
+    { tool_calls?: { id: string; function: { name: string; arguments: string } }[] } | undefined;
+  const answered = new Set(
+    messages
+      .slice(last + 1)
+      .filter((m) => m.role === 'tool')
+      .map((m) => (m as { tool_call_id: string }).tool_call_id),
+  );
+  return (assistant?.tool_calls ?? [])
+    .filter((c) => !answered.has(c.id))
+    .map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
+}
+
+function pending(call: ModelToolCall): { id: string; name: string; arguments: string } {
+  return { id: call.id, name: call.name, arguments: call.arguments };
 }
 
 async function callModel(
@@ -98,7 +169,7 @@ async function callModel(
   const started = performance.now();
   try {
     const response = await ctx.model.complete({
-      messages,
+      messages: trimContext(messages),
       tools,
       signal: ctx.signal,
       onRetry: ({ attempt, delayMs, reason }) =>
@@ -107,40 +178,30 @@ async function callModel(
     const ms = performance.now() - started;
     ctx.modelUsage(response.usage);
     ctx.timing({ modelMs: ms });
-    ctx.event('model_call', `${step.name} round ${cycle}: ${describeCalls(response.toolCalls)}`, {
-      step: step.name,
-      cycle,
-      ms: Math.round(ms),
-      promptTokens: response.usage.promptTokens,
-      completionTokens: response.usage.completionTokens,
-      text: response.text.slice(0, EVENT_OUTPUT_CHARS),
-    });
+    messages.push(assistantMessage(response.text, response.toolCalls));
+    const first = response.toolCalls[0];
+    await ctx.checkpoint(
+      {
+        type: 'model_call',
+        message: `${step.name} round ${cycle}: ${describeCalls(response.toolCalls)}`,
+        data: {
+          step: step.name,
+          cycle,
+          ms: Math.round(ms),
+          promptTokens: response.usage.promptTokens,
+          completionTokens: response.usage.completionTokens,
+          text: response.text.slice(0, EVENT_OUTPUT_CHARS),
+        },
+      },
+      { cycle, messages, pendingToolCall: first && pending(first) },
+      { kind: 'model', worktree: false },
+    );
     return response;
   } catch (error) {
     ctx.timing({ modelMs: performance.now() - started });
     if (error instanceof ModelError) throw new FlowError(error.message);
     throw error;
   }
-}
-
-async function runTool(
-  ctx: FlowContext,
-  step: AgentStep<z.ZodType>,
-  call: ModelToolCall,
-  tools: ToolContext,
-): Promise<string> {
-  const started = performance.now();
-  const output = await runToolCall(step.tools, call, tools);
-  const ms = performance.now() - started;
-  ctx.timing({ toolMs: ms, toolCalls: 1 });
-  ctx.event('tool_call', `${call.name} (${Math.round(ms)} ms)`, {
-    step: step.name,
-    tool: call.name,
-    arguments: call.arguments.slice(0, EVENT_ARGS_CHARS),
-    output: output.slice(0, EVENT_OUTPUT_CHARS),
-    ms: Math.round(ms),
-  });
-  return output;
 }
 
 function finishTool(step: AgentStep<z.ZodType>): ModelTool {

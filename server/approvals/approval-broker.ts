@@ -139,6 +139,31 @@ export class ApprovalBroker {
     }
   }
 
+  /**
+   * The question asked earlier for the same thing (before a restart) whose answer nobody used
+   * yet: still pending, so it is waited for instead of asking again, or answered meanwhile.
+   */
+  unused(
+    kind: ApprovalKind,
+    sessionId: string,
+    match: (context: ApprovalContext) => boolean,
+  ): StoredApproval | undefined {
+    return this.store.unused(kind, sessionId).find((a) => match(a.context));
+  }
+
+  /** The answer reached whoever asked: it will not be offered again by `unused`. */
+  markUsed(approvalId: string): void {
+    this.store.markUsed(approvalId);
+  }
+
+  /** Answers `deny` for a session's open questions, e.g. when it ends; they can no longer matter. */
+  withdrawSession(sessionId: string, reason: string): void {
+    for (const approval of this.store.pendingOfSession(sessionId)) {
+      this.decide(approval.request.approvalId, { decision: 'deny', reason });
+      this.store.markUsed(approval.request.approvalId);
+    }
+  }
+
   /** Takes over approvals of servers that stopped; answers the ones taken over. */
   adoptOrphans(): ApprovalRequestedParams[] {
     return this.store.claimOrphans().map((a) => a.request);
@@ -177,4 +202,21 @@ export class ApprovalBroker {
     for (const resolve of this.waiters.get(id) ?? []) resolve(outcome);
     this.waiters.delete(id);
   }
+}
+
+/** A decided approval as its listeners see it, rebuilt from the store. */
+export function outcomeOf(approval: StoredApproval): ApprovalOutcome {
+  return {
+    approvalId: approval.request.approvalId,
+    request: approval.request,
+    context: approval.context,
+    decision: approval.decision ?? 'deny',
+    scope: approval.scope,
+    reason: approval.reason,
+    feedback: approval.feedback,
+    decidedBy: 'person',
+    latencyMs:
+      Date.parse(approval.resolvedAt ?? approval.request.createdAt) -
+      Date.parse(approval.request.createdAt),
+  };
 }

@@ -107,6 +107,38 @@ export class ApprovalStore {
     return claimed.map(toStored);
   }
 
+  /**
+   * Approvals of a session not yet used by whoever asked, newest first: pending ones this server
+   * answers for, and ones answered while nobody was listening (across a restart).
+   */
+  unused(kind: string, sessionId: string): StoredApproval[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM approvals WHERE kind = ? AND used_at IS NULL
+           AND json_extract(request, '$.sessionId') = ?
+           AND (status = 'resolved' OR owner = ?)
+         ORDER BY created_at DESC`,
+      )
+      .all(kind, sessionId, ownerId()) as ApprovalRow[];
+    return rows.map(toStored);
+  }
+
+  /** Records that the answer reached whoever asked, so it is never used a second time. */
+  markUsed(id: string): void {
+    this.db.prepare('UPDATE approvals SET used_at = ? WHERE id = ?').run(nowIso(), id);
+  }
+
+  /** A session's approvals still waiting for an answer. */
+  pendingOfSession(sessionId: string): StoredApproval[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM approvals WHERE status = 'pending'
+           AND json_extract(request, '$.sessionId') = ?`,
+      )
+      .all(sessionId) as ApprovalRow[];
+    return rows.map(toStored);
+  }
+
   /** Approved or denied flow approvals, newest first, to re-apply any a stop cut short. */
   resolvedOfKind(kind: string, limit = 200): StoredApproval[] {
     const rows = this.db

@@ -4,6 +4,7 @@ import type { FlowForge, ResolvedReference } from '../forge/forge';
 import type { Logger } from '../logger';
 import type { FlowId, ReferenceKind, ResultLink } from '../protocol';
 import type { Sandbox } from '../../sandbox/sandbox';
+import type { AgentState } from '../sessions/session-state';
 import type { SessionTiming } from '../sessions/session-store';
 
 /** What a running flow can use; the outside world behind interfaces. */
@@ -15,8 +16,24 @@ export interface FlowContext {
   readonly model: ChatModel;
   readonly config: TandemConfig;
   readonly logger: Logger;
-  /** Runs one named step: recorded as events, shown as the session's `step` and as progress. */
-  step<T>(name: string, run: () => Promise<T>): Promise<T>;
+  /**
+   * Runs one named step: recorded as events, shown as the session's `step` and as progress, and
+   * checkpointed when it ends. On resume, a step that finished before the interruption is not
+   * run again: its result (when it is plain data) is replayed. `idempotent` steps (running them
+   * again changes nothing beyond their first run) resume without asking the person.
+   */
+  step<T>(name: string, run: () => Promise<T>, options?: { idempotent?: boolean }): Promise<T>;
+  /**
+   * Checkpoints an agent step's conversation with the event that explains it (a model call, a
+   * tool call), in one transaction; the worktree too when `worktree` (a tool that may write).
+   */
+  checkpoint(
+    event: { type: string; message: string; data?: unknown },
+    agent: AgentState,
+    options: { kind: 'model' | 'tool'; worktree: boolean },
+  ): Promise<void>;
+  /** The conversation the interrupted step had when resuming into it; once, else undefined. */
+  resumeConversation(): AgentState | undefined;
   /** Appends an event to the session's log. */
   event(type: string, message: string, data?: unknown): void;
   /** Records a model call's token usage against the session. */
@@ -69,6 +86,9 @@ export interface Flow {
    */
   localReference?(text: string, workspaceFolder: string): Promise<ResolvedReference | undefined>;
 }
+
+/** For `FlowContext.step`: running the step again after an interruption changes nothing more. */
+export const IDEMPOTENT = { idempotent: true } as const;
 
 /** A failure the flow explains itself; its message is shown to the person as is. */
 export class FlowError extends Error {}

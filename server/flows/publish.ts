@@ -1,7 +1,7 @@
 import { commitAll, pushBranch } from '../../sandbox/git';
 import type { Sandbox } from '../../sandbox/sandbox';
 import type { FlowContext } from './flow';
-import { FlowError } from './flow';
+import { FlowError, IDEMPOTENT } from './flow';
 import { together } from './together';
 
 export interface PublishInput {
@@ -82,6 +82,14 @@ export async function publish(ctx: FlowContext, input: PublishInput): Promise<Pu
   });
   ctx.event('merge_request', `Opened merge request !${opened.iid}`, opened);
   return { mergeRequest: opened, branch, sha: commit.sha, created: true };
+}
+
+/**
+ * `publish` as the flow's `publish` step. It looks for what an earlier run already pushed and
+ * opened, so it is safe to run again: it resumes without asking.
+ */
+export function publishStep(ctx: FlowContext, input: PublishInput): Promise<Published> {
+  return ctx.step('publish', () => publish(ctx, input), IDEMPOTENT);
 }
 
 /**

@@ -5,6 +5,7 @@ import type {
   FlowStartParams,
   SessionListParams,
   SessionOpenedParams,
+  SessionRestoreParams,
   TelemetrySummaryParams,
 } from '../protocol';
 import {
@@ -15,6 +16,7 @@ import {
   SessionGetRequest,
   SessionListRequest,
   SessionOpenedNotification,
+  SessionRestoreRequest,
   TelemetrySummaryRequest,
 } from '../protocol';
 import type { TandemServer } from '../tandem-server';
@@ -42,6 +44,17 @@ export const requestHandlers: Record<string, RequestHandler> = {
     if (!s.sessionStore.find(p.sessionId))
       throw new UnknownIdError(`Unknown session ${p.sessionId}.`);
     return s.sessions.cancel(p.sessionId);
+  },
+  [SessionRestoreRequest.method]: (s, p: SessionRestoreParams) => {
+    if (!s.sessionStore.find(p.sessionId))
+      throw new UnknownIdError(`Unknown session ${p.sessionId}.`);
+    const ordinal = Number(p.checkpointId);
+    if (!Number.isSafeInteger(ordinal) || ordinal < 1 || String(ordinal) !== p.checkpointId) {
+      throw new UnknownIdError(
+        `Unknown checkpoint ${p.checkpointId}: tandem/session/get lists the session's checkpoints.`,
+      );
+    }
+    return s.sessions.restore(p.sessionId, ordinal);
   },
   [TelemetrySummaryRequest.method]: (s, p: TelemetrySummaryParams) => s.telemetry.summary(p.since),
 };

@@ -149,6 +149,7 @@ export function createEndpoint(
       await pullConfiguration();
       clearTimeout(settingsFallback);
       settingsLoaded();
+      void live.resumeInterrupted();
       if (configurable && watchable) {
         void connection.client.register(DidChangeConfigurationNotification.type, {
           section: 'tandem',

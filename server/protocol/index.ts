@@ -11,6 +11,7 @@ import {
   SessionGetRequest,
   SessionListRequest,
   SessionOpenedNotification,
+  SessionRestoreRequest,
   SessionStatusNotification,
 } from './session';
 import { TelemetrySummaryRequest } from './telemetry';
@@ -38,6 +39,7 @@ export const PROTOCOL_METHODS: readonly MethodDeclaration[] = [
   SessionListRequest,
   SessionGetRequest,
   SessionCancelRequest,
+  SessionRestoreRequest,
   SessionOpenedNotification,
   TelemetrySummaryRequest,
   WebviewInfoRequest,

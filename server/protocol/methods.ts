@@ -17,6 +17,7 @@ export const Methods = {
   sessionList: 'tandem/session/list',
   sessionGet: 'tandem/session/get',
   sessionCancel: 'tandem/session/cancel',
+  sessionRestore: 'tandem/session/restore',
   sessionOpened: 'tandem/session/opened',
   telemetrySummary: 'tandem/telemetry/summary',
   webviewInfo: 'tandem/webview/info',

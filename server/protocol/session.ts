@@ -60,12 +60,27 @@ export const SessionMetrics = z.object({
 });
 export type SessionMetrics = z.infer<typeof SessionMetrics>;
 
+export const SessionCheckpoint = z.object({
+  checkpointId: Id.describe('What `tandem/session/restore` takes'),
+  at: z.string().describe('ISO 8601'),
+  kind: z
+    .enum(['step_started', 'step', 'model', 'tool', 'undo', 'restore'])
+    .describe(
+      'Taken when a step started or ended, the model answered, a tool ran; `undo` keeps the state before a restore, `restore` is the state a restore put back',
+    ),
+  label: z.string(),
+  step: z.string().optional().describe('The flow step it belongs to'),
+  worktree: z.string().optional().describe('Commit of the worktree snapshot, if any by then'),
+});
+export type SessionCheckpoint = z.infer<typeof SessionCheckpoint>;
+
 export const SessionGetParams = z.object({ sessionId: Id });
 export const SessionGetResult = z.object({
   session: SessionSnapshot,
   steps: z.array(SessionStep),
   events: z.array(SessionEvent),
   metrics: SessionMetrics,
+  checkpoints: z.array(SessionCheckpoint).describe('Oldest first; any of them can be restored'),
 });
 export type SessionGetResult = z.infer<typeof SessionGetResult>;
 
@@ -91,6 +106,28 @@ export const SessionCancelRequest = request({
   semantics:
     'Cancels a queued or running session. Work in flight stops at the next safe point; ' +
     'nothing already posted is undone. Cancelling a finished session answers `cancelled: false`.',
+});
+
+export const SessionRestoreParams = z.object({ sessionId: Id, checkpointId: Id });
+export type SessionRestoreParams = z.infer<typeof SessionRestoreParams>;
+export const SessionRestoreResult = z.object({
+  sessionId: Id,
+  status: SessionStatus.describe('`interrupted`: the session waits at the checkpoint'),
+  checkpointId: Id.describe('The new checkpoint holding the restored state'),
+  undoCheckpointId: Id.describe('The state before this restore: restore it to undo'),
+});
+export type SessionRestoreResult = z.infer<typeof SessionRestoreResult>;
+
+export const SessionRestoreRequest = request({
+  method: Methods.sessionRestore,
+  params: SessionRestoreParams,
+  result: SessionRestoreResult,
+  semantics:
+    'Puts a session that is not running back at one of its checkpoints: its worktree (files ' +
+    'added, changed and deleted since, binary ones too; ignored and very large files are left ' +
+    'alone) and its conversation. The state before is checkpointed first, so restoring ' +
+    '`undoCheckpointId` undoes it. The session becomes `interrupted` and an approval of kind ' +
+    '`tool` asks whether it resumes from there. A running session is refused: cancel it first.',
 });
 
 export const SessionOpenedParams = z.object({

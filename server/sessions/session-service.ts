@@ -1,14 +1,30 @@
+import { type ApprovalBroker, type ApprovalOutcome, outcomeOf } from '../approvals/approval-broker';
 import type { ChatModel, ModelUsage } from '../chat/model';
 import type { TandemConfig } from '../config';
 import type { FlowForge, ResolvedReference } from '../forge/forge';
 import { FlowError, type Flow, type FlowContext, type FlowResult } from '../flows/flow';
 import type { FlowRegistry } from '../flows/flow-registry';
 import type { Logger } from '../logger';
-import type { FlowId, SessionCancelResult, SessionSnapshot, Trigger } from '../protocol';
+import type {
+  FlowId,
+  SessionCancelResult,
+  SessionRestoreResult,
+  SessionSnapshot,
+  Trigger,
+} from '../protocol';
 import type { TelemetryStore } from '../telemetry/telemetry-store';
-import type { SessionStore } from './session-store';
+import type { SessionStore, StoredCheckpoint } from './session-store';
+import {
+  type AgentState,
+  type CurrentStep,
+  emptyState,
+  isPlainData,
+  type JournalEntry,
+  type SessionState,
+} from './session-state';
+import { WorktreeCheckpoints } from '../../sandbox/checkpoints';
 import type { CommandGate } from '../../sandbox/policy/command-gate';
-import type { Sandbox, SandboxProvider } from '../../sandbox/sandbox';
+import type { ExecOptions, Sandbox, SandboxProvider } from '../../sandbox/sandbox';
 import { ensureRevision } from '../../sandbox/git';
 
 /** A progress bar in the editor (LSP work-done progress), or nothing when the client has none. */
@@ -34,6 +50,32 @@ export interface SessionServiceDeps {
   sandboxes(): SandboxProvider;
   workspaceFolder(): string | undefined;
   commandGate(): CommandGate;
+  /** Asks the person whether an interrupted session may resume. */
+  approvals(): ApprovalBroker;
+}
+
+/** What a running session is doing, for the watchdog's reason when it stops making progress. */
+type Activity = 'starting' | 'step' | 'model' | 'command';
+
+/** A session this server is running. */
+interface Running {
+  controller: AbortController;
+  /** What the next checkpoint records. */
+  state: SessionState;
+  /** Steps a run before an interruption finished: replayed, not run again. */
+  journal: JournalEntry[];
+  /** The position of the flow's next step. */
+  position: number;
+  /** The step in progress at the interruption; it continues from its conversation. */
+  interrupted?: CurrentStep;
+  /** The agent conversation the interrupted step continues from; taken once. */
+  resumeAgent?: AgentState;
+  /** The worktree the session resumes from, put back once the sandbox is there. */
+  resumeWorktree?: string;
+  worktree?: WorktreeCheckpoints;
+  /** The commit of the newest worktree checkpoint. */
+  lastWorktree?: string;
+  activity: { at: number; what: Activity };
 }
 
 export interface StartSession {
@@ -49,13 +91,20 @@ export interface StartSession {
  */
 export class SessionService {
   private readonly queue: string[] = [];
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, Running>();
   private readonly references = new Map<string, ResolvedReference>();
   private readonly idle: (() => void)[] = [];
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+  /** Where queued sessions resume from (their last checkpoint). */
+  private readonly resumeFrom = new Map<string, StoredCheckpoint | undefined>();
+  /** Sessions whose resume question is open, each with the question's token. */
+  private readonly askingResume = new Map<string, symbol>();
+  private watchdog?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly deps: SessionServiceDeps) {}
+  constructor(private readonly deps: SessionServiceDeps) {
+    this.watch();
+  }
 
   start(input: StartSession): SessionSnapshot {
     const flow = this.deps.flows.get(input.flow);
@@ -70,6 +119,7 @@ export class SessionService {
       },
       trigger: input.trigger,
       conversationId: input.conversationId,
+      resolved: input.reference,
     });
     this.references.set(snapshot.sessionId, input.reference);
     this.deps.telemetry.record({
@@ -90,28 +140,103 @@ export class SessionService {
     if (!this.deps.store.isActive(sessionId)) {
       return { sessionId, cancelled: false, status: current.status };
     }
-    this.running.get(sessionId)?.abort(new Error('cancelled'));
+    this.running.get(sessionId)?.controller.abort(new Error('cancelled'));
     const index = this.queue.indexOf(sessionId);
     if (index >= 0) this.queue.splice(index, 1);
-    const snapshot = this.deps.store.update(
-      sessionId,
-      { status: 'cancelled', step: null },
-      'Cancelled',
-    );
-    this.deps.publish(snapshot);
-    this.recordFinished(snapshot);
+    this.askingResume.delete(sessionId);
+    this.finish(sessionId, { status: 'cancelled', step: null }, 'Cancelled');
     return { sessionId, cancelled: true, status: 'cancelled' };
   }
 
-  /** Stops every session (server shutdown): they end `failed` with an "interrupted" error. */
+  /**
+   * Stops every session (server shutdown): they become `interrupted`, their worktrees kept, and
+   * resume when a server starts again.
+   */
   stopAll(): void {
     this.stopped = true;
+    clearTimeout(this.watchdog);
     this.queue.length = 0;
-    for (const snapshot of this.deps.store.failOwnUnfinished()) {
-      this.deps.publish(snapshot);
-      this.recordFinished(snapshot);
+    for (const snapshot of this.deps.store.interruptOwnUnfinished()) this.deps.publish(snapshot);
+    for (const running of this.running.values()) running.controller.abort(new Error('shutdown'));
+  }
+
+  /**
+   * Resumes this server's interrupted sessions from their last checkpoint: on its own when no
+   * step was in progress or the step is idempotent, else once the person approves (an approval
+   * of kind `tool`; one asked before a restart is the same question).
+   */
+  resumeInterrupted(): void {
+    if (this.stopped) return;
+    for (const snapshot of this.deps.store.interruptedOwned()) {
+      try {
+        this.offerResume(snapshot, false);
+      } catch (error) {
+        this.deps.logger.error(
+          `Resuming session ${snapshot.sessionId} failed: ${(error as Error).message}`,
+        );
+      }
     }
-    for (const controller of this.running.values()) controller.abort(new Error('shutdown'));
+  }
+
+  /**
+   * Puts a session that is not running back at one of its checkpoints: its worktree (added
+   * again if the session had ended) and its state. What it was before is checkpointed first, so
+   * restoring that checkpoint undoes this. The session is then `interrupted`, and the person is
+   * asked whether it resumes from there.
+   */
+  async restore(sessionId: string, ordinal: number): Promise<SessionRestoreResult> {
+    const { store } = this.deps;
+    const session = store.find(sessionId);
+    if (!session) throw new FlowError(`Unknown session ${sessionId}.`);
+    if (
+      this.running.has(sessionId) ||
+      this.queue.includes(sessionId) ||
+      store.isActive(sessionId)
+    ) {
+      if (session.status !== 'interrupted' || this.running.has(sessionId)) {
+        throw new FlowError(
+          `Session ${sessionId} is ${session.status.replace('_', ' ')}: cancel it first, then restore a checkpoint.`,
+        );
+      }
+    }
+    const target = store.findCheckpoint(sessionId, ordinal);
+    if (!target) {
+      throw new FlowError(
+        `Session ${sessionId} has no checkpoint ${ordinal}: tandem/session/get lists its checkpoints.`,
+      );
+    }
+    const index = this.queue.indexOf(sessionId);
+    if (index >= 0) this.queue.splice(index, 1);
+    this.resumeFrom.delete(sessionId);
+    // The open question asked about the state being replaced; a new one follows.
+    this.askingResume.delete(sessionId);
+    this.deps
+      .approvals()
+      .withdrawSession(sessionId, 'A checkpoint was restored; the session asks again.');
+    const commit = target.worktree ?? store.firstWorktree(sessionId);
+    let worktree: { undo?: string; restored?: string } = {};
+    if (commit) {
+      const workspaceFolder = this.deps.workspaceFolder();
+      if (!workspaceFolder) {
+        throw new FlowError(
+          'No workspace folder is open: the session’s worktree belongs to the project, so open its folder in the editor.',
+        );
+      }
+      const path = await this.deps
+        .sandboxes()
+        .worktree({ sessionId, flow: session.flow, workspaceFolder });
+      const { undo } = await new WorktreeCheckpoints(path, sessionId).restore(commit);
+      worktree = { undo: undo.id, restored: commit };
+    }
+    const restored = store.restore(sessionId, target, worktree);
+    this.deps.publish(restored.snapshot);
+    this.offerResume(restored.snapshot, true);
+    return {
+      sessionId,
+      status: restored.snapshot.status,
+      checkpointId: String(restored.restored),
+      undoCheckpointId: String(restored.undo),
+    };
   }
 
   /** Resolves when no session is running or queued (tests, benchmarks, shutdown). */
@@ -124,9 +249,10 @@ export class SessionService {
     const limit = Math.max(1, this.deps.config().sessions.maxConcurrent);
     while (this.running.size < limit && this.queue.length > 0) {
       const id = this.queue.shift() as string;
-      const controller = new AbortController();
-      this.running.set(id, controller);
-      void this.run(id, controller).finally(() => {
+      const running = newRunning(this.resumeFrom.get(id));
+      this.resumeFrom.delete(id);
+      this.running.set(id, running);
+      void this.run(id, running).finally(() => {
         this.running.delete(id);
         this.references.delete(id);
         this.pump();
@@ -137,14 +263,19 @@ export class SessionService {
     }
   }
 
-  private async run(id: string, controller: AbortController): Promise<void> {
+  private async run(id: string, running: Running): Promise<void> {
     const snapshot = this.deps.store.snapshot(id);
     const flow = this.deps.flows.get(snapshot.flow) as Flow;
     const progress = this.deps.beginProgress(snapshot.title);
+    const resuming = snapshot.status === 'interrupted';
     try {
       if (!this.deps.store.isActive(id)) return;
-      this.change(id, { status: 'running' }, 'Running');
-      const result = await flow.run(this.context(id, controller.signal, progress));
+      if (!this.references.has(id)) {
+        this.references.set(id, this.deps.store.resolvedReference(id) as ResolvedReference);
+      }
+      const at = running.interrupted ? ` at step ${running.interrupted.name}` : '';
+      this.change(id, { status: 'running', error: null }, resuming ? `Resuming${at}` : 'Running');
+      const result = await flow.run(this.context(id, running, progress));
       if (this.stopped || !this.deps.store.isActive(id)) return;
       this.finish(id, { status: 'completed', result, step: null }, result.summary);
     } catch (error) {
@@ -155,8 +286,120 @@ export class SessionService {
       this.finish(id, { status: 'failed', error: message, step: null }, message);
     } finally {
       progress.done();
-      await this.disposeSandbox(id);
+      // A server that stops keeps the worktree of what it interrupted, to resume from.
+      if (this.stopped) this.sandboxes.delete(id);
+      else await this.disposeSandbox(id);
     }
+  }
+
+  /**
+   * Resumes at once when that needs no one's say, else asks. `ask` asks in every case (after a
+   * restore the person picks the moment).
+   */
+  private offerResume(snapshot: SessionSnapshot, ask: boolean): void {
+    const id = snapshot.sessionId;
+    if (this.running.has(id) || this.queue.includes(id) || this.askingResume.has(id)) return;
+    const { store } = this.deps;
+    if (store.resolvedReference(id) === undefined) {
+      this.finish(
+        id,
+        { status: 'failed', step: null, error: RESUME_UNSUPPORTED },
+        RESUME_UNSUPPORTED,
+      );
+      return;
+    }
+    const point = store.lastCheckpoint(id);
+    const current = point?.state.current;
+    if (!ask && (!current || current.idempotent)) {
+      store.event(
+        id,
+        'resume',
+        current
+          ? `Resuming on its own: step ${current.name} is safe to run again`
+          : 'Resuming on its own: no step was in progress',
+      );
+      this.enqueueResume(id, point);
+      return;
+    }
+    const broker = this.deps.approvals();
+    const token = Symbol(id);
+    this.askingResume.set(id, token);
+    const where = current
+      ? `from step ${current.name}`
+      : point?.state.steps.length
+        ? `after step ${point.state.steps.at(-1)?.name}`
+        : 'from the start';
+    const settle = (outcome: ApprovalOutcome) => {
+      broker.markUsed(outcome.approvalId);
+      if (this.askingResume.get(id) !== token) return;
+      this.askingResume.delete(id);
+      if (this.stopped || store.find(id)?.status !== 'interrupted') return;
+      if (outcome.decision === 'approve') {
+        store.event(id, 'resume', `Resuming ${where}, as approved`);
+        this.enqueueResume(id, store.lastCheckpoint(id));
+      } else {
+        const why = outcome.feedback || outcome.reason || 'the person declined';
+        this.finish(id, { status: 'cancelled', step: null }, `Not resumed: ${why}`);
+      }
+    };
+    const earlier = broker.unused('tool', id, (c) => c.resume === true);
+    if (earlier?.status === 'resolved') {
+      settle(outcomeOf(earlier));
+      return;
+    }
+    const question =
+      earlier?.request ??
+      broker.request({
+        kind: 'tool',
+        title: `Resume session “${snapshot.title}” ${where}?`,
+        sessionId: id,
+        conversationId: snapshot.conversationId,
+        details: point
+          ? `The session stopped at checkpoint ${point.ordinal} (${point.label}). Resuming continues from there, with its worktree and conversation as they were${current ? `; the work of step ${current.name} after that checkpoint is done again` : ''}. Deny to leave it stopped.`
+          : 'The session stopped before its first step. Resuming starts it. Deny to leave it stopped.',
+        context: { sessionId: id, resume: true, checkpoint: point?.ordinal ?? null },
+      });
+    void broker.waitFor(question.approvalId).then(settle);
+  }
+
+  private enqueueResume(id: string, point: StoredCheckpoint | undefined): void {
+    this.resumeFrom.set(id, point);
+    this.queue.push(id);
+    this.pump();
+  }
+
+  /** Fails running sessions that made no progress for `tandem.sessions.stuckMinutes`. */
+  private watch(): void {
+    const limitMs = () => this.deps.config().sessions.stuckMinutes * 60_000;
+    const tick = () => {
+      const now = performance.now();
+      for (const [id, running] of this.running) {
+        const status = this.deps.store.find(id)?.status;
+        // Waiting for the person is not being stuck: the clock starts when they answer.
+        if (status !== 'running') running.activity.at = now;
+        else if (now - running.activity.at > limitMs()) this.failStuck(id, running);
+      }
+      this.watchdog = setTimeout(tick, Math.max(100, Math.min(5_000, limitMs() / 4)));
+      this.watchdog.unref();
+    };
+    this.watchdog = setTimeout(tick, Math.max(100, Math.min(5_000, limitMs() / 4)));
+    this.watchdog.unref();
+  }
+
+  private failStuck(id: string, running: Running): void {
+    const minutes = this.deps.config().sessions.stuckMinutes;
+    const span =
+      minutes >= 1 ? `${Math.round(minutes)} minutes` : `${Math.round(minutes * 60)} seconds`;
+    const step = this.deps.store.find(id)?.step;
+    const reason =
+      running.activity.what === 'model'
+        ? `Stuck: the model sent nothing for ${span} (model unresponsive), so the session was stopped. Check that ${this.deps.config().model.baseUrl} is up, or raise tandem.sessions.stuckMinutes for a slow model.`
+        : running.activity.what === 'command'
+          ? `Stuck: a command in the sandbox printed nothing for ${span} (container hung), so the session was stopped and the command killed. Its events show which; raise tandem.sessions.stuckMinutes for long silent commands.`
+          : `Stuck: no progress for ${span}${step ? ` in step ${step}` : ''}, so the session was stopped.`;
+    this.deps.logger.warn(`Session ${id}: ${reason}`);
+    running.controller.abort(new Error(reason));
+    this.finish(id, { status: 'failed', error: reason, step: null }, reason);
   }
 
   private async disposeSandbox(id: string): Promise<void> {
@@ -171,6 +414,7 @@ export class SessionService {
 
   private prepareSandbox(
     id: string,
+    running: Running,
     progress: ProgressHandle,
     options: { ref?: string; fetchFrom?: string } = {},
   ): Promise<Sandbox> {
@@ -206,9 +450,56 @@ export class SessionService {
               'No workspace folder is open: flows work on a git worktree of the project, so open its folder in the editor.',
             ),
           );
+      prepared = prepared.then((sandbox) => this.checkpointsFor(id, running, sandbox));
       this.sandboxes.set(id, prepared);
     }
     return prepared;
+  }
+
+  /**
+   * Starts the worktree's checkpoints once the sandbox is there. A resumed session's worktree is
+   * put back to its last checkpoint first (what the interruption left is checkpointed too).
+   */
+  private async checkpointsFor(id: string, running: Running, sandbox: Sandbox): Promise<Sandbox> {
+    const checkpoints = new WorktreeCheckpoints(sandbox.worktree, id);
+    const target = running.resumeWorktree;
+    running.resumeWorktree = undefined;
+    if (target) {
+      const found = await checkpoints.snapshot('found at resume');
+      if (found.id !== target) {
+        await checkpoints.restore(target);
+        this.deps.store.event(
+          id,
+          'restore',
+          `Put the worktree back to its last checkpoint (${target.slice(0, 8)}); what the interruption left is kept as ${found.id.slice(0, 8)}`,
+        );
+      }
+    }
+    running.worktree = checkpoints;
+    return sandbox;
+  }
+
+  /** Snapshots the worktree (when the session has one); a failure is logged, never fatal. */
+  private async snapshotWorktree(
+    id: string,
+    running: Running,
+    label: string,
+  ): Promise<string | undefined> {
+    if (!running.worktree) return running.lastWorktree;
+    try {
+      running.lastWorktree = (await running.worktree.snapshot(label)).id;
+    } catch (error) {
+      this.deps.store.event(
+        id,
+        'checkpoint_failed',
+        `The worktree could not be checkpointed: ${(error as Error).message}`,
+      );
+    }
+    return running.lastWorktree;
+  }
+
+  private stateOf(id: string, running: Running): SessionState {
+    return { ...running.state, budgets: this.deps.store.budgets(id) };
   }
 
   /** Token and time budgets per session (`tandem.flows.maxTokens`, `maxMinutes`). */
@@ -272,9 +563,14 @@ export class SessionService {
       : { allowed: false as const, reason: result.reason, feedback: result.feedback };
   }
 
-  private context(id: string, signal: AbortSignal, progress: ProgressHandle): FlowContext {
+  private context(id: string, running: Running, progress: ProgressHandle): FlowContext {
     const store = this.deps.store;
     const deps = this.deps;
+    const signal = running.controller.signal;
+    const touch = (what?: Activity) => {
+      running.activity.at = performance.now();
+      if (what) running.activity.what = what;
+    };
     return {
       sessionId: id,
       reference: this.references.get(id) as ResolvedReference,
@@ -284,15 +580,18 @@ export class SessionService {
         return deps.forge();
       },
       get model() {
-        return deps.model();
+        return observedModel(deps.model(), touch);
       },
       config: this.deps.config(),
       logger: this.deps.logger,
       event: (type, message, data) => {
+        touch();
         if (store.isActive(id)) store.event(id, type, message, data);
       },
       sandbox: (options) =>
-        this.prepareSandbox(id, progress, options).then((s) => timedSandbox(s, store, id)),
+        this.prepareSandbox(id, running, progress, options).then((s) =>
+          observedSandbox(s, store, id, touch),
+        ),
       timing: (timing) => store.addTiming(id, timing),
       checkBudget: () => this.checkBudget(id),
       authorizeCommand: (command, cwd, options) =>
@@ -301,19 +600,79 @@ export class SessionService {
         store.addUsage(id, usage.promptTokens, usage.completionTokens);
         this.deps.telemetry.record({ type: 'model_usage', sessionId: id, ...usage });
       },
-      step: async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+      step: async <T>(
+        name: string,
+        run: () => Promise<T>,
+        options: { idempotent?: boolean } = {},
+      ): Promise<T> => {
         signal.throwIfAborted();
-        store.startStep(id, name);
+        touch('step');
+        const position = running.position++;
+        const recorded = running.journal[position];
+        // A flow that takes another path than before replays nothing from here on.
+        if (recorded && recorded.name !== name) running.journal.length = position;
+        else if (recorded?.replayable) {
+          running.state.steps.push(recorded);
+          store.event(id, 'step_replayed', `Step ${name}: done before the interruption`, {
+            step: name,
+          });
+          return recorded.result as T;
+        }
+        if (position === running.journal.length && running.interrupted?.name === name) {
+          running.resumeAgent = running.interrupted.agent;
+          running.interrupted = undefined;
+        }
+        running.state.current = { name, idempotent: options.idempotent === true };
+        store.startStep(id, name, {
+          kind: 'step_started',
+          label: `Step ${name} started`,
+          step: name,
+          state: this.stateOf(id, running),
+          worktree: running.lastWorktree,
+        });
         this.change(id, { step: name }, `Step ${name}`);
         progress.report(name.replace(/_/g, ' '));
         try {
           const value = await run();
-          store.endStep(id, name, 'completed');
+          const replayable = isPlainData(value);
+          running.state.steps.push({ name, replayable, result: replayable ? value : undefined });
+          running.state.current = undefined;
+          running.resumeAgent = undefined;
+          const worktree = await this.snapshotWorktree(id, running, `after step ${name}`);
+          store.endStep(id, name, 'completed', {
+            kind: 'step',
+            label: `After step ${name}`,
+            step: name,
+            state: this.stateOf(id, running),
+            worktree,
+          });
+          touch('step');
           return value;
         } catch (error) {
           store.endStep(id, name, 'failed');
           throw error;
         }
+      },
+      checkpoint: async (event, agent, options) => {
+        touch();
+        const current: CurrentStep = running.state.current ?? { name: 'agent', idempotent: false };
+        running.state.current = { ...current, agent };
+        const worktree = options.worktree
+          ? await this.snapshotWorktree(id, running, event.message)
+          : running.lastWorktree;
+        if (!store.isActive(id)) return;
+        store.checkpoint(id, event, {
+          kind: options.kind,
+          label: event.message,
+          step: current.name,
+          state: this.stateOf(id, running),
+          worktree,
+        });
+      },
+      resumeConversation: () => {
+        const agent = running.resumeAgent;
+        running.resumeAgent = undefined;
+        return agent;
       },
     };
   }
@@ -326,6 +685,7 @@ export class SessionService {
     const snapshot = this.deps.store.update(id, change, message);
     this.deps.publish(snapshot);
     this.recordFinished(snapshot);
+    this.deps.approvals().withdrawSession(id, `The session ended (${snapshot.status}).`);
   }
 
   /** Records a finished session's telemetry (also for sessions a stopped server left behind). */
@@ -349,22 +709,69 @@ function policyProject(reference: ResolvedReference): string {
   return reference.local ? `local:${reference.local.workspaceFolder}` : reference.projectPath;
 }
 
-/** Counts the time commands run in the session's sandbox. */
-function timedSandbox(sandbox: Sandbox, store: SessionStore, id: string): Sandbox {
+/** Counts the time commands run in the session's sandbox; their output counts as progress. */
+function observedSandbox(
+  sandbox: Sandbox,
+  store: SessionStore,
+  id: string,
+  touch: (what?: Activity) => void,
+): Sandbox {
   return new Proxy(sandbox, {
     get(target, property, receiver) {
       if (property !== 'exec') return Reflect.get(target, property, receiver);
-      return async (...args: Parameters<Sandbox['exec']>) => {
+      return async (command: string, options: ExecOptions = {}) => {
         const started = performance.now();
+        touch('command');
         try {
-          return await target.exec(...args);
+          return await target.exec(command, {
+            ...options,
+            onOutput: (chunk, stream) => {
+              touch();
+              options.onOutput?.(chunk, stream);
+            },
+          });
         } finally {
+          touch('step');
           if (store.isActive(id)) store.addTiming(id, { execMs: performance.now() - started });
         }
       };
     },
   });
 }
+
+/** A model whose calls tell the watchdog the session waits for the model. */
+function observedModel(model: ChatModel, touch: (what?: Activity) => void): ChatModel {
+  return new Proxy(model, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property !== 'complete' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        touch('model');
+        try {
+          return await value.apply(target, args);
+        } finally {
+          touch('step');
+        }
+      };
+    },
+  });
+}
+
+function newRunning(point: StoredCheckpoint | undefined): Running {
+  return {
+    controller: new AbortController(),
+    state: { ...emptyState(), budgets: point?.state.budgets ?? emptyState().budgets },
+    journal: point ? [...point.state.steps] : [],
+    position: 0,
+    interrupted: point?.state.current,
+    resumeWorktree: point?.worktree,
+    lastWorktree: point?.worktree,
+    activity: { at: performance.now(), what: 'starting' },
+  };
+}
+
+const RESUME_UNSUPPORTED =
+  'This session was started by an earlier version of tandem, which kept too little to resume it: start the flow again.';
 
 function describeFailure(error: unknown): string {
   if (error instanceof FlowError) return error.message;

@@ -74,25 +74,111 @@ describe('SessionStore', () => {
     });
   }
 
-  it('fails sessions of a dead server as interrupted, with an event', () => {
+  it('takes over sessions of a dead server as interrupted, with an event, to resume', () => {
     const s = create();
-    store.update(s.sessionId, { status: 'running' }, 'Running');
+    store.update(s.sessionId, { status: 'running', step: 'fix' }, 'Running');
     db.prepare(`UPDATE sessions SET owner = '999999999:1'`).run();
-    const failed = store.failInterrupted();
-    assert.equal(failed.length, 1);
-    assert.equal(failed[0].status, 'failed');
-    assert.equal(failed[0].error, INTERRUPTED_ERROR);
-    assert.equal(store.details(s.sessionId)?.events.at(-1)?.message, INTERRUPTED_ERROR);
+    const taken = store.takeOverInterrupted();
+    assert.equal(taken.length, 1);
+    assert.equal(taken[0].status, 'interrupted');
+    assert.equal(taken[0].step, 'fix', 'the step it stopped in stays');
+    assert.equal(
+      store.details(s.sessionId)?.events.at(-1)?.message,
+      `${INTERRUPTED_ERROR} during fix`,
+    );
+    assert.deepEqual(
+      store.interruptedOwned().map((x) => x.sessionId),
+      [s.sessionId],
+    );
+    assert.deepEqual(store.takeOverInterrupted(), [], 'taken once');
   });
 
   it('leaves sessions of a live server alone, but not of a process that reused its pid', () => {
     const s = create();
     const parent = ownerOf(process.ppid);
     db.prepare('UPDATE sessions SET owner = ?').run(parent);
-    assert.deepEqual(store.failInterrupted(), []);
+    assert.deepEqual(store.takeOverInterrupted(), []);
     assert.equal(store.snapshot(s.sessionId).status, 'queued');
     db.prepare('UPDATE sessions SET owner = ?').run(`${process.ppid}:1`);
-    assert.equal(store.failInterrupted().length, 1, 'same pid, other start time: a new process');
+    assert.equal(
+      store.takeOverInterrupted().length,
+      1,
+      'same pid, other start time: a new process',
+    );
+  });
+
+  it('writes a checkpoint with its event or not at all', () => {
+    const s = create();
+    const state = { steps: [], budgets: { promptTokens: 0, completionTokens: 0, modelCalls: 0 } };
+    const n = store.checkpoint(
+      s.sessionId,
+      { type: 'model_call', message: 'fix round 1' },
+      { kind: 'model', label: 'fix round 1', step: 'fix', state },
+    );
+    assert.equal(n, 1);
+    const events = store.details(s.sessionId)!.events;
+    const row = db
+      .prepare('SELECT event_id FROM session_checkpoints WHERE session_id = ?')
+      .get(s.sessionId) as { event_id: number };
+    assert.equal(row.event_id, events.at(-1)!.id);
+    const before = events.length;
+    assert.throws(() =>
+      store.checkpoint(
+        'no-such-session',
+        { type: 'model_call', message: 'x' },
+        { kind: 'model', label: 'x', state },
+      ),
+    );
+    assert.equal(store.details(s.sessionId)!.events.length, before);
+    assert.equal(
+      (db.prepare('SELECT COUNT(*) AS n FROM session_events').get() as { n: number }).n,
+      before,
+      'the refused checkpoint left no event behind',
+    );
+  });
+
+  it('restores a finished session to a checkpoint after keeping its state, and reopens it', () => {
+    const s = create();
+    const state = (steps: string[]) => ({
+      steps: steps.map((name) => ({ name, replayable: true, result: name })),
+      budgets: { promptTokens: 0, completionTokens: 0, modelCalls: 0 },
+    });
+    store.update(s.sessionId, { status: 'running' }, 'Running');
+    store.startStep(s.sessionId, 'a');
+    store.endStep(s.sessionId, 'a', 'completed', {
+      kind: 'step',
+      label: 'After step a',
+      step: 'a',
+      state: state(['a']),
+      worktree: 'c1',
+    });
+    store.endStep(s.sessionId, 'b', 'completed', {
+      kind: 'step',
+      label: 'After step b',
+      step: 'b',
+      state: state(['a', 'b']),
+      worktree: 'c2',
+    });
+    store.update(s.sessionId, { status: 'completed', result: { summary: 'ok', links: [] } }, 'ok');
+    const target = store.findCheckpoint(s.sessionId, 1)!;
+    const { snapshot, undo, restored } = store.restore(s.sessionId, target, { undo: 'c3' });
+    assert.equal(snapshot.status, 'interrupted');
+    assert.equal(snapshot.result, undefined);
+    assert.deepEqual([undo, restored], [3, 4]);
+    const all = store.checkpoints(s.sessionId);
+    assert.deepEqual(
+      all.map((c) => [c.kind, c.worktree, c.state.steps.map((x) => x.name).join()]),
+      [
+        ['step', 'c1', 'a'],
+        ['step', 'c2', 'a,b'],
+        ['undo', 'c3', 'a,b'],
+        ['restore', 'c1', 'a'],
+      ],
+    );
+    assert.deepEqual(
+      store.details(s.sessionId)!.checkpoints.map((c) => c.checkpointId),
+      ['1', '2', '3', '4'],
+    );
   });
 
   it('lists newest first, filtered by status', () => {

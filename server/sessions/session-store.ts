@@ -11,6 +11,8 @@ import type {
 } from '../protocol';
 import { FINAL_STATUSES } from '../protocol';
 import { type Db, nowIso } from '../store/database';
+import type { SessionState } from './session-state';
+import { eventWritten } from '../store/fault-injection';
 import { isLiveOwner, ownerId } from '../store/owner';
 
 interface SessionRow {
@@ -37,6 +39,45 @@ interface SessionRow {
   tool_calls: number;
   exec_ms: number;
   approval_wait_ms: number;
+  resolved_reference: string | null;
+}
+
+interface CheckpointRow {
+  session_id: string;
+  ordinal: number;
+  at: string;
+  kind: string;
+  label: string;
+  step: string | null;
+  state: string;
+  worktree: string | null;
+  event_id: number;
+}
+
+/** A checkpoint as the store keeps it: the session's state and its worktree's commit. */
+export interface StoredCheckpoint {
+  ordinal: number;
+  at: string;
+  kind: CheckpointKind;
+  label: string;
+  step?: string;
+  state: SessionState;
+  /** The worktree snapshot's commit, when the session had a worktree by then. */
+  worktree?: string;
+}
+
+/**
+ * Why a checkpoint was taken: a step started or ended, the model answered, a tool ran, or the
+ * state was put back (`restore`) after keeping what it was (`undo`).
+ */
+export type CheckpointKind = 'step_started' | 'step' | 'model' | 'tool' | 'undo' | 'restore';
+
+export interface NewCheckpoint {
+  kind: CheckpointKind;
+  label: string;
+  step?: string;
+  state: SessionState;
+  worktree?: string;
 }
 
 /** Time a session spent, by kind; added up as it runs. */
@@ -54,24 +95,27 @@ export interface NewSession {
   reference: Reference;
   trigger: Trigger;
   conversationId?: string;
+  /** Everything the flow needs of its reference, kept so a resumed session has it. */
+  resolved?: unknown;
 }
 
 /** What may change in a session; every change bumps `seq` and appends an event. */
 export interface SessionChange {
   status?: SessionStatus;
   step?: string | null;
-  result?: SessionSnapshot['result'];
-  error?: string;
+  result?: SessionSnapshot['result'] | null;
+  error?: string | null;
 }
 
 /** How `queued → running ⇄ awaiting_approval → completed | failed | cancelled` may move. */
 const TRANSITIONS: Record<SessionStatus, readonly SessionStatus[]> = {
-  queued: ['running', 'cancelled', 'failed'],
-  running: ['awaiting_approval', 'completed', 'failed', 'cancelled'],
-  awaiting_approval: ['running', 'failed', 'cancelled'],
-  completed: [],
-  failed: [],
-  cancelled: [],
+  queued: ['running', 'cancelled', 'failed', 'interrupted'],
+  running: ['awaiting_approval', 'completed', 'failed', 'cancelled', 'interrupted'],
+  awaiting_approval: ['running', 'failed', 'cancelled', 'interrupted'],
+  // A restore takes a finished session back to a checkpoint, from where it may resume.
+  completed: ['interrupted'],
+  failed: ['interrupted'],
+  cancelled: ['interrupted'],
   interrupted: ['running', 'failed', 'cancelled'],
 };
 
@@ -90,6 +134,14 @@ export class SessionStore {
       insertEvent: db.prepare(
         'INSERT INTO session_events (session_id, at, type, message, data) VALUES (?, ?, ?, ?, ?)',
       ),
+      nextCheckpoint: db.prepare(
+        'SELECT COALESCE(MAX(ordinal), 0) + 1 AS n FROM session_checkpoints WHERE session_id = ?',
+      ),
+      insertCheckpoint: db.prepare(
+        `INSERT INTO session_checkpoints
+           (session_id, ordinal, at, kind, label, step, state, worktree, event_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
     };
   }
 
@@ -100,8 +152,8 @@ export class SessionStore {
       this.db
         .prepare(
           `INSERT INTO sessions (id, flow, title, status, reference, trigger, conversation_id,
-             started_at, updated_at, seq, owner)
-           VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, 1, ?)`,
+             started_at, updated_at, seq, owner, resolved_reference)
+           VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, 1, ?, ?)`,
         )
         .run(
           id,
@@ -113,6 +165,7 @@ export class SessionStore {
           at,
           at,
           ownerId(),
+          input.resolved === undefined ? null : JSON.stringify(input.resolved),
         );
       this.appendEvent(id, 'status', `Queued (${input.trigger})`, { status: 'queued' });
     })();
@@ -129,7 +182,7 @@ export class SessionStore {
         throw new Error(`Session ${id} cannot go from ${from} to ${to}`);
       }
       const at = nowIso();
-      const finished = FINAL_STATUSES.includes(to) ? at : row.finished_at;
+      const finished = FINAL_STATUSES.includes(to) ? (to === from ? row.finished_at : at) : null;
       this.db
         .prepare(
           `UPDATE sessions SET status = ?, step = ?, result = ?, error = ?, seq = seq + 1,
@@ -138,7 +191,11 @@ export class SessionStore {
         .run(
           to,
           change.step === undefined ? row.step : change.step,
-          change.result === undefined ? row.result : JSON.stringify(change.result),
+          change.result === undefined
+            ? row.result
+            : change.result === null
+              ? null
+              : JSON.stringify(change.result),
           change.error === undefined ? row.error : change.error,
           at,
           finished,
@@ -159,7 +216,8 @@ export class SessionStore {
     this.appendEvent(id, type, message, data);
   }
 
-  startStep(id: string, name: string): void {
+  /** Records a step's start, and the checkpoint that says which step is in progress. */
+  startStep(id: string, name: string, checkpoint?: NewCheckpoint): void {
     this.db.transaction(() => {
       const next = this.db
         .prepare(
@@ -172,11 +230,18 @@ export class SessionStore {
            VALUES (?, ?, ?, 'running', ?)`,
         )
         .run(id, next.n, name, nowIso());
-      this.appendEvent(id, 'step_started', `Step ${name} started`, { step: name });
+      const event = this.appendEvent(id, 'step_started', `Step ${name} started`, { step: name });
+      if (checkpoint) this.insertCheckpoint(id, checkpoint, event);
     })();
   }
 
-  endStep(id: string, name: string, status: 'completed' | 'failed' | 'skipped'): void {
+  /** Records a step's end, with the checkpoint of the state it ends in, in one transaction. */
+  endStep(
+    id: string,
+    name: string,
+    status: 'completed' | 'failed' | 'skipped',
+    checkpoint?: NewCheckpoint,
+  ): void {
     this.db.transaction(() => {
       this.db
         .prepare(
@@ -184,8 +249,119 @@ export class SessionStore {
            WHERE session_id = ? AND name = ? AND status = 'running'`,
         )
         .run(status, nowIso(), id, name);
-      this.appendEvent(id, `step_${status}`, `Step ${name} ${status}`, { step: name });
+      const event = this.appendEvent(id, `step_${status}`, `Step ${name} ${status}`, {
+        step: name,
+      });
+      if (checkpoint) this.insertCheckpoint(id, checkpoint, event);
     })();
+  }
+
+  /** Appends an event and the checkpoint it explains, together or not at all. */
+  checkpoint(
+    id: string,
+    event: { type: string; message: string; data?: unknown },
+    checkpoint: NewCheckpoint,
+  ): number {
+    return this.db.transaction(() => {
+      const eventId = this.appendEvent(id, event.type, event.message, event.data);
+      return this.insertCheckpoint(id, checkpoint, eventId);
+    })();
+  }
+
+  /** The session's checkpoints, oldest first. */
+  checkpoints(id: string): StoredCheckpoint[] {
+    const rows = this.db
+      .prepare('SELECT * FROM session_checkpoints WHERE session_id = ? ORDER BY ordinal')
+      .all(id) as CheckpointRow[];
+    return rows.map(toCheckpoint);
+  }
+
+  findCheckpoint(id: string, ordinal: number): StoredCheckpoint | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM session_checkpoints WHERE session_id = ? AND ordinal = ?')
+      .get(id, ordinal) as CheckpointRow | undefined;
+    return row && toCheckpoint(row);
+  }
+
+  lastCheckpoint(id: string): StoredCheckpoint | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT * FROM session_checkpoints WHERE session_id = ? ORDER BY ordinal DESC LIMIT 1',
+      )
+      .get(id) as CheckpointRow | undefined;
+    return row && toCheckpoint(row);
+  }
+
+  /** The first worktree snapshot of the session: the worktree as the session found it. */
+  firstWorktree(id: string): string | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT worktree FROM session_checkpoints WHERE session_id = ? AND worktree IS NOT NULL
+         ORDER BY ordinal LIMIT 1`,
+      )
+      .get(id) as { worktree: string } | undefined;
+    return row?.worktree;
+  }
+
+  /**
+   * Puts the session back at `target`: checkpoints the state it is in (so this can be undone),
+   * then records the target's state as the newest checkpoint and leaves the session
+   * `interrupted` there, from where it may resume. One transaction.
+   */
+  restore(
+    id: string,
+    target: StoredCheckpoint,
+    worktree: { undo?: string; restored?: string },
+  ): { snapshot: SessionSnapshot; undo: number; restored: number } {
+    return this.db.transaction(() => {
+      const last = this.lastCheckpoint(id);
+      const before = this.row(id);
+      const undoEvent = this.appendEvent(
+        id,
+        'checkpoint',
+        `Kept the state before restoring checkpoint ${target.ordinal}`,
+      );
+      const undo = this.insertCheckpoint(
+        id,
+        {
+          kind: 'undo',
+          label: `Before restoring checkpoint ${target.ordinal} (${before.status})`,
+          step: last?.step,
+          state: last?.state ?? { steps: [], budgets: budgetsOf(before) },
+          worktree: worktree.undo ?? last?.worktree,
+        },
+        undoEvent,
+      );
+      const restoredEvent = this.appendEvent(
+        id,
+        'restore',
+        `Restored checkpoint ${target.ordinal}: ${target.label}`,
+        { checkpoint: target.ordinal, undo },
+      );
+      const restored = this.insertCheckpoint(
+        id,
+        {
+          kind: 'restore',
+          label: `Restored checkpoint ${target.ordinal}: ${target.label}`,
+          step: target.step,
+          state: target.state,
+          worktree: worktree.restored ?? target.worktree,
+        },
+        restoredEvent,
+      );
+      const snapshot = this.update(
+        id,
+        { status: 'interrupted', step: target.step ?? null, result: null, error: null },
+        `Interrupted at checkpoint ${target.ordinal} by a restore`,
+      );
+      this.db.prepare('UPDATE sessions SET owner = ? WHERE id = ?').run(ownerId(), id);
+      return { snapshot, undo, restored };
+    })();
+  }
+
+  resolvedReference(id: string): unknown {
+    const row = this.row(id);
+    return row.resolved_reference ? JSON.parse(row.resolved_reference) : undefined;
   }
 
   addUsage(id: string, promptTokens: number, completionTokens: number): void {
@@ -212,6 +388,11 @@ export class SessionStore {
         Math.round(timing.approvalWaitMs ?? 0),
         id,
       );
+  }
+
+  /** Tokens and model calls used so far, as checkpoints record them. */
+  budgets(id: string): SessionState['budgets'] {
+    return budgetsOf(this.row(id));
   }
 
   snapshot(id: string): SessionSnapshot {
@@ -285,39 +466,74 @@ export class SessionStore {
         sandboxExecMs: row.exec_ms,
         approvalWaitMs: row.approval_wait_ms,
       },
+      checkpoints: this.db
+        .prepare(
+          `SELECT ordinal, at, kind, label, step, worktree FROM session_checkpoints
+           WHERE session_id = ? ORDER BY ordinal`,
+        )
+        .all(id)
+        .map((c) => {
+          const r = c as Omit<CheckpointRow, 'state' | 'session_id' | 'event_id'>;
+          return {
+            checkpointId: String(r.ordinal),
+            at: r.at,
+            kind: r.kind as CheckpointKind,
+            label: r.label,
+            step: r.step ?? undefined,
+            worktree: r.worktree ?? undefined,
+          };
+        }),
     };
   }
 
   /**
-   * Sessions a dead server left unfinished are failed, never left spinning. Sessions of another
-   * live server (a second editor on the same state directory) are left alone.
+   * Sessions a dead server left unfinished become `interrupted` and this server's, to resume.
+   * Sessions of another live server (a second editor on the same state directory) are left alone.
    */
-  failInterrupted(): SessionSnapshot[] {
+  takeOverInterrupted(): SessionSnapshot[] {
     const rows = this.db
-      .prepare(`SELECT * FROM sessions WHERE status IN ('queued', 'running', 'awaiting_approval')`)
+      .prepare(
+        `SELECT * FROM sessions
+         WHERE status IN ('queued', 'running', 'awaiting_approval', 'interrupted')`,
+      )
       .all() as SessionRow[];
     return rows
       .filter((row) => row.owner !== ownerId() && !isLiveOwner(row.owner))
-      .map((row) => this.failAsInterrupted(row.id));
+      .map((row) =>
+        this.db.transaction(() => {
+          this.db.prepare('UPDATE sessions SET owner = ? WHERE id = ?').run(ownerId(), row.id);
+          if (row.status === 'interrupted') {
+            this.appendEvent(row.id, 'owner', 'Taken over by a new server');
+            return this.snapshot(row.id);
+          }
+          return this.update(
+            row.id,
+            { status: 'interrupted', error: null },
+            `${INTERRUPTED_ERROR} during ${row.step ?? 'its start'}`,
+          );
+        })(),
+      );
   }
 
-  /** Fails this server's unfinished sessions when it shuts down. */
-  failOwnUnfinished(): SessionSnapshot[] {
+  /** This server's sessions waiting to resume. */
+  interruptedOwned(): SessionSnapshot[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM sessions WHERE status = 'interrupted' AND owner = ? ORDER BY started_at`,
+      )
+      .all(ownerId()) as SessionRow[];
+    return rows.map(toSnapshot);
+  }
+
+  /** This server's unfinished sessions become `interrupted` when it shuts down, to resume later. */
+  interruptOwnUnfinished(): SessionSnapshot[] {
     const rows = this.db
       .prepare(
         `SELECT id FROM sessions WHERE owner = ?
            AND status IN ('queued', 'running', 'awaiting_approval')`,
       )
       .all(ownerId()) as { id: string }[];
-    return rows.map((row) => this.failAsInterrupted(row.id));
-  }
-
-  private failAsInterrupted(id: string): SessionSnapshot {
-    return this.update(
-      id,
-      { status: 'failed', error: INTERRUPTED_ERROR, step: null },
-      INTERRUPTED_ERROR,
-    );
+    return rows.map((row) => this.update(row.id, { status: 'interrupted' }, INTERRUPTED_ERROR));
   }
 
   private row(id: string): SessionRow {
@@ -326,15 +542,53 @@ export class SessionStore {
     return row;
   }
 
-  private appendEvent(id: string, type: string, message: string, data?: unknown): void {
-    this.statements.insertEvent.run(
+  private insertCheckpoint(id: string, checkpoint: NewCheckpoint, eventId: number): number {
+    const next = this.statements.nextCheckpoint.get(id) as { n: number };
+    this.statements.insertCheckpoint.run(
+      id,
+      next.n,
+      nowIso(),
+      checkpoint.kind,
+      checkpoint.label,
+      checkpoint.step ?? null,
+      JSON.stringify(checkpoint.state),
+      checkpoint.worktree ?? null,
+      eventId,
+    );
+    return next.n;
+  }
+
+  private appendEvent(id: string, type: string, message: string, data?: unknown): number {
+    eventWritten();
+    const info = this.statements.insertEvent.run(
       id,
       nowIso(),
       type,
       message,
       data === undefined ? null : JSON.stringify(data),
     );
+    return Number(info.lastInsertRowid);
   }
+}
+
+function budgetsOf(row: SessionRow): SessionState['budgets'] {
+  return {
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    modelCalls: row.model_calls,
+  };
+}
+
+function toCheckpoint(row: CheckpointRow): StoredCheckpoint {
+  return {
+    ordinal: row.ordinal,
+    at: row.at,
+    kind: row.kind as CheckpointKind,
+    label: row.label,
+    step: row.step ?? undefined,
+    state: JSON.parse(row.state) as SessionState,
+    worktree: row.worktree ?? undefined,
+  };
 }
 
 function toSnapshot(row: SessionRow): SessionSnapshot {

@@ -118,6 +118,22 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN exec_ms INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE sessions ADD COLUMN approval_wait_ms INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  CREATE TABLE session_checkpoints (
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    ordinal INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    step TEXT,
+    state TEXT NOT NULL,
+    worktree TEXT,
+    event_id INTEGER NOT NULL REFERENCES session_events(id),
+    PRIMARY KEY (session_id, ordinal)
+  );
+  ALTER TABLE sessions ADD COLUMN resolved_reference TEXT;
+  ALTER TABLE approvals ADD COLUMN used_at TEXT;
+  `,
 ];
 
 /** `$TANDEM_STATE_DIR`, else `$XDG_STATE_HOME/tandem`, else `~/.local/state/tandem`. */

@@ -49,6 +49,7 @@ const VALID_PARAMS: Record<string, unknown> = {
   'tandem/session/list': {},
   'tandem/session/get': { sessionId: 's1' },
   'tandem/session/cancel': { sessionId: 's1' },
+  'tandem/session/restore': { sessionId: 's1', checkpointId: '3' },
   'tandem/session/opened': { sessionId: 's1', source: 'widget' },
   'tandem/telemetry/summary': {},
   'tandem/webview/info': {},
@@ -71,6 +72,7 @@ const INVALID_PARAMS: [method: string, params: unknown, why: string][] = [
   ['tandem/session/list', { statuses: ['paused'] }, 'unknown status'],
   ['tandem/session/get', {}, 'no sessionId'],
   ['tandem/session/cancel', { sessionId: 7 }, 'sessionId not a string'],
+  ['tandem/session/restore', { sessionId: 's1' }, 'no checkpointId'],
   ['tandem/session/opened', { sessionId: 's1', source: 'email' }, 'source'],
   ['tandem/telemetry/summary', { since: 2025 }, 'since not a string'],
 ];

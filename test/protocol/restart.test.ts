@@ -10,7 +10,7 @@ import type {
 import { ProtocolClient } from '../support/protocol-client';
 import { DEFAULT_ANSWERS, playRecordedModel } from '../support/recorded-model';
 import { FAST_SETTINGS, type ReviewWorld, startReviewWorld } from '../support/review-world';
-import { startReview, startStuckReview, sessionWhere } from '../support/sessions';
+import { isFinished, startReview, startStuckReview, sessionWhere } from '../support/sessions';
 import { tempDir } from '../support/temp-dir';
 
 describe('restarts lose nothing: sessions, events and pending approvals survive', function () {
@@ -121,19 +121,33 @@ describe('restarts lose nothing: sessions, events and pending approvals survive'
     );
   });
 
-  it('marks a session left running by a killed server as failed, never spinning', async () => {
-    world.model.respond((r) => (r.forcedTool ? { hang: true } : undefined));
+  it('resumes a session a killed server left running: interrupted, re-announced, then completed', async () => {
+    let hang = true;
+    world.model.respond((r) => (hang && r.forcedTool ? { hang: true } : undefined));
     const first = await start();
     const sessionId = await startStuckReview(first);
     await first.kill();
 
+    hang = false;
+    playRecordedModel(world.model, world.base, world.head);
     const second = await start();
-    const list = await second.request<{ sessions: SessionSnapshot[] }>('tandem/session/list', {});
-    assert.equal(list.sessions[0].status, 'failed');
-    assert.equal(list.sessions[0].error, 'interrupted: the server stopped');
+    // The review step only reads and asks the model: it resumes without asking anyone.
+    await sessionWhere(second, sessionId, (s) => s.status === 'interrupted');
+    const done = await sessionWhere(second, sessionId, isFinished, 30_000);
+    assert.equal(done.status, 'completed', done.error);
+    assert.equal(second.of('tandem/approval/requested').length, 0);
     const details = await second.request<SessionGetResult>('tandem/session/get', { sessionId });
-    assert.equal(details.events.at(-1)?.message, 'interrupted: the server stopped');
-    assert.equal(second.of('tandem/session/status').length, 0, 'finished sessions are not re-sent');
+    const messages = details.events.map((e) => e.message);
+    assert.ok(
+      messages.includes('interrupted: the server stopped during review'),
+      messages.join('\n'),
+    );
+    assert.ok(messages.includes('Resuming on its own: step review is safe to run again'));
+    assert.ok(
+      messages.includes('Step fetch_merge_request: done before the interruption'),
+      'finished steps are not run again',
+    );
+    assert.equal(world.gitlab.notes().length, 1, 'one summary note');
     await second.stop();
 
     const db = new Database(path.join(tmp.dir, 'tandem.db'), { readonly: true });
@@ -141,14 +155,21 @@ describe('restarts lose nothing: sessions, events and pending approvals survive'
     db.close();
   });
 
-  it('ends its own running sessions as interrupted when shut down', async () => {
-    world.model.respond((r) => (r.forcedTool ? { hang: true } : undefined));
+  it('leaves its own running sessions interrupted when shut down; the next start resumes them', async () => {
+    let hang = true;
+    world.model.respond((r) => (hang && r.forcedTool ? { hang: true } : undefined));
     const first = await start();
     const sessionId = await startStuckReview(first);
     await first.stop();
+    const db = new Database(path.join(tmp.dir, 'tandem.db'), { readonly: true });
+    const row = db.prepare('SELECT status, error FROM sessions WHERE id = ?').get(sessionId);
+    db.close();
+    assert.deepEqual(row, { status: 'interrupted', error: null });
+
+    hang = false;
+    playRecordedModel(world.model, world.base, world.head);
     const second = await start();
-    const got = await second.request<SessionGetResult>('tandem/session/get', { sessionId });
-    assert.equal(got.session.status, 'failed');
-    assert.equal(got.session.error, 'interrupted: the server stopped');
+    const done = await sessionWhere(second, sessionId, isFinished, 30_000);
+    assert.equal(done.status, 'completed', done.error);
   });
 });

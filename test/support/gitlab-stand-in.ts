@@ -68,6 +68,11 @@ export interface StandInOptions {
  */
 export class GitLabStandIn {
   readonly requests: RecordedRequest[] = [];
+  /**
+   * Runs after an API request took effect and before its answer is sent (fault tests kill the
+   * server here: the merge request exists, the server never learnt it).
+   */
+  beforeReply?: (request: RecordedRequest) => Promise<void> | void;
   /** Exceptions raised while answering: a mistake in a test's seeding or in the stand-in. */
   readonly errors: Error[] = [];
   private readonly state = new GitLabState();
@@ -257,7 +262,10 @@ export class GitLabStandIn {
       }
       return;
     }
-    send(response, await this.answerApi(request, method, url, entry));
+    const reply = await this.answerApi(request, method, url, entry);
+    // What the request did has happened; the caller has not heard so yet.
+    await this.beforeReply?.(entry);
+    send(response, reply);
   }
 
   private async answerApi(

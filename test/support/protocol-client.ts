@@ -62,7 +62,8 @@ export class ProtocolClient {
   settings: unknown;
   initializeResult: unknown;
   private readonly waiters = new Set<() => void>();
-  private exited: Promise<number | null>;
+  /** Resolves with the exit code when the server process ends, however it ends. */
+  readonly exited: Promise<number | null>;
 
   private constructor(
     readonly process: ChildProcess,

@@ -1,7 +1,7 @@
 import { ModelError, type ModelMessage, type ModelResponse } from '../../chat/model';
 import { AccessLevel, type DiffRefs, type FileDiff } from '../../forge/forge';
 import type { Flow, FlowContext, FlowResult } from '../flow';
-import { FlowError } from '../flow';
+import { FlowError, IDEMPOTENT } from '../flow';
 import { findingBody, type Placement, placeFindings, summaryBody } from './review-comments';
 import { buildReviewContext } from './review-context';
 import { ReviewSubmission, reviewMessages, SUBMIT_REVIEW, submitReviewTool } from './review-prompt';
@@ -28,34 +28,46 @@ export const codeReviewFlow: Flow = {
 
 async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
   const { projectPath, id: iid } = ctx.reference;
-  const { mr, refs, diffs } = await ctx.step('fetch_merge_request', async () => {
-    const [mr, version] = await Promise.all([
-      ctx.forge.getMergeRequest(projectPath, iid),
-      consistentVersion(ctx),
-    ]);
-    ctx.event('api_call', `Fetched !${iid} "${mr.title}": ${version.diffs.length} changed files`, {
-      headSha: version.refs.headSha,
-      files: version.diffs.map((d) => d.newPath),
-    });
-    return { mr, ...version };
-  });
+  const { mr, refs, diffs } = await ctx.step(
+    'fetch_merge_request',
+    async () => {
+      const [mr, version] = await Promise.all([
+        ctx.forge.getMergeRequest(projectPath, iid),
+        consistentVersion(ctx),
+      ]);
+      ctx.event(
+        'api_call',
+        `Fetched !${iid} "${mr.title}": ${version.diffs.length} changed files`,
+        {
+          headSha: version.refs.headSha,
+          files: version.diffs.map((d) => d.newPath),
+        },
+      );
+      return { mr, ...version };
+    },
+    IDEMPOTENT,
+  );
 
-  const context = await ctx.step('read_files', async () => {
-    const built = await buildReviewContext(
-      diffs,
-      (path) => ctx.forge.getFileRaw(projectPath, path, refs.headSha),
-      ctx.config.review,
-    );
-    ctx.event(
-      'context',
-      `Reviewing ${built.files.length} files, skipping ${built.skipped.length}`,
-      {
-        characters: built.text.length,
-        skipped: built.skipped,
-      },
-    );
-    return built;
-  });
+  const context = await ctx.step(
+    'read_files',
+    async () => {
+      const built = await buildReviewContext(
+        diffs,
+        (path) => ctx.forge.getFileRaw(projectPath, path, refs.headSha),
+        ctx.config.review,
+      );
+      ctx.event(
+        'context',
+        `Reviewing ${built.files.length} files, skipping ${built.skipped.length}`,
+        {
+          characters: built.text.length,
+          skipped: built.skipped,
+        },
+      );
+      return built;
+    },
+    IDEMPOTENT,
+  );
 
   if (context.files.length === 0) {
     const note = await ctx.step('post_summary', () =>
@@ -75,8 +87,11 @@ async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
     };
   }
 
-  const review = await ctx.step('review', () =>
-    askForReview(ctx, reviewMessages(mr, context.text)),
+  // The review is the model's reading: asking again posts nothing.
+  const review = await ctx.step(
+    'review',
+    () => askForReview(ctx, reviewMessages(mr, context.text)),
+    IDEMPOTENT,
   );
   const placement = placeFindings(review.findings, context.files, refs);
 

@@ -4,9 +4,9 @@ import type { ModelMessage } from '../../chat/model';
 import { runAgentStep } from '../../agent/agent-loop';
 import { AccessLevel } from '../../forge/forge';
 import type { JobInfo, PipelineInfo } from '../../forge/gitlab-records';
-import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
+import { type Flow, type FlowContext, FlowError, type FlowResult, IDEMPOTENT } from '../flow';
 import { localJobReference } from '../local-reference';
-import { finishLocally, noteOnce, publish } from '../publish';
+import { finishLocally, noteOnce, publishStep } from '../publish';
 import { startEarly, together } from '../together';
 import type { JobDefinition } from './ci-config';
 import { type FailedJobContext, FIX_SYSTEM, FixReport, fixGoal, retryGoal } from './fix-prompt';
@@ -42,19 +42,26 @@ interface FailedJob {
 async function fixPipeline(ctx: FlowContext): Promise<FlowResult> {
   const { id } = ctx.reference;
   const local = ctx.reference.local;
-  const {
-    pipeline,
-    failed,
-    sandbox: preparing,
-  } = local
-    ? { ...localFailure(ctx, local.job as string), sandbox: ctx.sandbox() }
-    : await ctx.step('fetch_pipeline', () => fetchFailure(ctx));
-  const sandbox = await ctx.step('prepare_sandbox', () => preparing);
-  const definitions = await ctx.step('read_ci_config', () =>
-    Promise.all(failed.map((f) => jobDefinition(sandbox, f.job.name))),
+  const { pipeline, failed, fetchFrom } = local
+    ? localFailure(ctx, local.job as string)
+    : await ctx.step('fetch_pipeline', () => fetchFailure(ctx), IDEMPOTENT);
+  // Started already while the traces downloaded (the same sandbox), unless this is a resume.
+  const sandbox = await ctx.step(
+    'prepare_sandbox',
+    () => (local ? ctx.sandbox() : ctx.sandbox({ ref: pipeline.sha, fetchFrom })),
+    IDEMPOTENT,
+  );
+  const definitions = await ctx.step(
+    'read_ci_config',
+    () => Promise.all(failed.map((f) => jobDefinition(sandbox, f.job.name))),
+    IDEMPOTENT,
   );
   const env = { sha: pipeline.sha, ref: pipeline.ref };
-  let jobs = await ctx.step('reproduce', () => runAll(ctx, sandbox, failed, definitions, env));
+  let jobs = await ctx.step(
+    'reproduce',
+    () => runAll(ctx, sandbox, failed, definitions, env),
+    IDEMPOTENT,
+  );
   const pipelineLink = local
     ? { label: ctx.reference.label, url: ctx.reference.url }
     : { label: `Pipeline #${id}`, url: pipeline.webUrl };
@@ -89,7 +96,11 @@ async function fixPipeline(ctx: FlowContext): Promise<FlowResult> {
     if (!report.fixable) {
       return { summary: `Not fixable in the code: ${report.explanation}`, links: [pipelineLink] };
     }
-    jobs = await ctx.step('verify', () => runAll(ctx, sandbox, failed, definitions, env));
+    jobs = await ctx.step(
+      'verify',
+      () => runAll(ctx, sandbox, failed, definitions, env),
+      IDEMPOTENT,
+    );
     if (jobs.every((j) => j.reproduction?.exitCode === 0)) break;
     if (attempt === FIX_ATTEMPTS) throw stillFailing(jobs);
   }
@@ -101,7 +112,7 @@ async function fixPipeline(ctx: FlowContext): Promise<FlowResult> {
 function localFailure(
   ctx: FlowContext,
   job: string,
-): { pipeline: PipelineInfo; failed: FailedJob[] } {
+): { pipeline: PipelineInfo; failed: FailedJob[]; fetchFrom?: string } {
   ctx.event('pipeline', `Local job "${job}" of ${ctx.reference.local?.workspaceFolder}`);
   return {
     pipeline: {
@@ -156,7 +167,7 @@ const REPORT_FIX = {
  */
 async function fetchFailure(
   ctx: FlowContext,
-): Promise<{ pipeline: PipelineInfo; failed: FailedJob[]; sandbox: Promise<Sandbox> }> {
+): Promise<{ pipeline: PipelineInfo; failed: FailedJob[]; fetchFrom: string }> {
   const { projectPath, id } = ctx.reference;
   const [pipeline, project, allFailed] = await together([
     ctx.forge.getPipeline(projectPath, id),
@@ -167,14 +178,14 @@ async function fetchFailure(
   if (jobs.length === 0) {
     throw new FlowError(`Pipeline #${id} has no failed jobs to fix (it is ${pipeline.status}).`);
   }
-  const sandbox = startEarly(ctx.sandbox({ ref: pipeline.sha, fetchFrom: project.httpUrlToRepo }));
+  startEarly(ctx.sandbox({ ref: pipeline.sha, fetchFrom: project.httpUrlToRepo }));
   const traces = await Promise.all(jobs.map((j) => ctx.forge.getJobTrace(projectPath, j.id)));
   const failed = jobs.map((job, i) => ({ job, trace: cleanTrace(traces[i], TRACE_BUDGET).text }));
   ctx.event('pipeline', `Pipeline #${id} on ${pipeline.ref}: ${jobs.length} failed job(s)`, {
     sha: pipeline.sha,
     jobs: jobs.map((j) => ({ name: j.name, stage: j.stage, failureReason: j.failureReason })),
   });
-  return { pipeline, failed, sandbox };
+  return { pipeline, failed, fetchFrom: project.httpUrlToRepo };
 }
 
 async function runAll(
@@ -220,15 +231,13 @@ async function publishFix(
     : undefined;
   const targetBranch = original?.sourceBranch ?? pipeline.ref;
   const title = report.commitTitle ?? `Fix pipeline #${id}`;
-  const published = await ctx.step('publish', () =>
-    publish(ctx, {
-      sandbox,
-      targetBranch,
-      commitMessage: `${title}\n\n${report.explanation}\n\nFixes pipeline #${id} (${pipeline.webUrl}).`,
-      title,
-      description: `${report.explanation}\n\nFixes [pipeline #${id}](${pipeline.webUrl}): the failed jobs pass in tandem's sandbox with this change.\n\n<sub>Opened by tandem (Fix Pipeline).</sub>`,
-    }),
-  );
+  const published = await publishStep(ctx, {
+    sandbox,
+    targetBranch,
+    commitMessage: `${title}\n\n${report.explanation}\n\nFixes pipeline #${id} (${pipeline.webUrl}).`,
+    title,
+    description: `${report.explanation}\n\nFixes [pipeline #${id}](${pipeline.webUrl}): the failed jobs pass in tandem's sandbox with this change.\n\n<sub>Opened by tandem (Fix Pipeline).</sub>`,
+  });
   if (original) {
     const fixUrl = published.mergeRequest.webUrl;
     await noteOnce(ctx, original.iid, {

@@ -3,9 +3,9 @@ import type { Sandbox } from '../../../sandbox/sandbox';
 import { runAgentStep } from '../../agent/agent-loop';
 import { AccessLevel, type ProjectInfo } from '../../forge/forge';
 import type { IssueInfo, IssueNote } from '../../forge/gitlab-records';
-import { type Flow, type FlowContext, FlowError, type FlowResult } from '../flow';
+import { type Flow, type FlowContext, FlowError, type FlowResult, IDEMPOTENT } from '../flow';
 import { localTaskReference } from '../local-reference';
-import { finishLocally, publish } from '../publish';
+import { finishLocally, publishStep } from '../publish';
 import { startEarly, together } from '../together';
 import {
   IMPLEMENT_SYSTEM,
@@ -51,29 +51,33 @@ async function implementIssue(ctx: FlowContext): Promise<FlowResult> {
         project: undefined,
         sandbox: ctx.sandbox(),
       }
-    : await ctx.step('fetch_issue', () => fetchIssue(ctx));
-  const sandbox = await ctx.step('prepare_sandbox', () => preparing);
+    : await ctx.step('fetch_issue', () => fetchIssue(ctx), IDEMPOTENT);
+  const sandbox = await ctx.step('prepare_sandbox', () => preparing, IDEMPOTENT);
   const tools: ToolContext = {
     sandbox,
     signal: ctx.signal,
     authorizeCommand: ctx.authorizeCommand,
   };
-  const planned = await ctx.step('plan', () =>
-    runAgentStep(
-      ctx,
-      {
-        name: 'plan',
-        system: IMPLEMENT_SYSTEM,
-        goal: planGoal(issue, notes),
-        tools: agentTools.filter((t) => READ_ONLY.has(t.name)),
-        finish: {
-          name: 'submit_plan',
-          description: 'Submit the plan before changing anything.',
-          answer: Plan,
+  const planned = await ctx.step(
+    'plan',
+    () =>
+      runAgentStep(
+        ctx,
+        {
+          name: 'plan',
+          system: IMPLEMENT_SYSTEM,
+          goal: planGoal(issue, notes),
+          tools: agentTools.filter((t) => READ_ONLY.has(t.name)),
+          finish: {
+            name: 'submit_plan',
+            description: 'Submit the plan before changing anything.',
+            answer: Plan,
+          },
         },
-      },
-      tools,
-    ),
+        tools,
+      ),
+    // Planning reads and thinks; it changes nothing.
+    IDEMPOTENT,
   );
   ctx.event(
     'plan',
@@ -95,7 +99,7 @@ async function implementIssue(ctx: FlowContext): Promise<FlowResult> {
     );
     history = outcome.messages;
     implementation = outcome.answer;
-    const tests = await ctx.step('test', () => runTests(ctx, sandbox));
+    const tests = await ctx.step('test', () => runTests(ctx, sandbox), IDEMPOTENT);
     if (tests.passed) break;
     if (attempt === TEST_ATTEMPTS) {
       throw new FlowError(
@@ -210,15 +214,13 @@ async function publishImplementation(
   targetBranch: string,
 ): Promise<FlowResult> {
   const title = implementation.title ?? issue.title;
-  const published = await ctx.step('publish', () =>
-    publish(ctx, {
-      sandbox,
-      targetBranch,
-      commitMessage: `${title}\n\n${implementation.summary}\n\nCloses #${issue.iid}`,
-      title,
-      description: `${implementation.summary}\n\nCloses #${issue.iid}\n\n<sub>Opened by tandem (Implement Issue).</sub>`,
-    }),
-  );
+  const published = await publishStep(ctx, {
+    sandbox,
+    targetBranch,
+    commitMessage: `${title}\n\n${implementation.summary}\n\nCloses #${issue.iid}`,
+    title,
+    description: `${implementation.summary}\n\nCloses #${issue.iid}\n\n<sub>Opened by tandem (Implement Issue).</sub>`,
+  });
   return {
     summary: `Implemented #${issue.iid} "${issue.title}" in merge request !${published.mergeRequest.iid}.`,
     links: [

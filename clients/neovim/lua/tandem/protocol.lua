@@ -132,6 +132,7 @@
 ---@field steps table[]
 ---@field events table[]
 ---@field metrics table
+---@field checkpoints table[] Oldest first; any of them can be restored
 
 --- tandem/session/cancel
 ---@class tandem.SessionCancelParams
@@ -141,6 +142,17 @@
 ---@field sessionId tandem.Id
 ---@field cancelled boolean False when the session had already finished
 ---@field status tandem.SessionStatus
+
+--- tandem/session/restore
+---@class tandem.SessionRestoreParams
+---@field sessionId tandem.Id
+---@field checkpointId tandem.Id
+
+---@class tandem.SessionRestoreResult
+---@field sessionId tandem.Id
+---@field status tandem.SessionStatus `interrupted`: the session waits at the checkpoint
+---@field checkpointId tandem.Id The new checkpoint holding the restored state
+---@field undoCheckpointId tandem.Id The state before this restore: restore it to undo
 
 --- tandem/session/opened
 ---@class tandem.SessionOpenedParams
@@ -183,6 +195,7 @@ M.methods = {
   session_list = 'tandem/session/list',
   session_get = 'tandem/session/get',
   session_cancel = 'tandem/session/cancel',
+  session_restore = 'tandem/session/restore',
   session_opened = 'tandem/session/opened',
   telemetry_summary = 'tandem/telemetry/summary',
   webview_info = 'tandem/webview/info',

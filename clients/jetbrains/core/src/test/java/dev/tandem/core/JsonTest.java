@@ -80,12 +80,14 @@ class JsonTest {
                     + snapshot("s1", 1, "running", "2026-01-01T00:00:00Z")
                     + ",'steps':[{'name':'fetch_diff','status':'completed','startedAt':'t'}],"
                     + "'events':[{'id':1,'at':'t','type':'api_call','message':'GET','data':{'status':200,'nested':[1]}}],"
-                    + "'metrics':{'durationMs':12.5,'promptTokens':10,'completionTokens':2,'modelCalls':1}}"),
+                    + "'metrics':{'durationMs':12.5,'promptTokens':10,'completionTokens':2,'modelCalls':1},"
+                    + "'checkpoints':[{'checkpointId':'1','at':'t','kind':'step','label':'After step fetch_diff','step':'fetch_diff'}]}"),
             SessionGetResult.class,
             "tandem/session/get result");
     assertEquals(SessionGetResult.Step.Status.COMPLETED, r.steps.get(0).status);
     assertEquals(200, r.events.get(0).data.getAsJsonObject().get("status").getAsInt());
     assertEquals(12.5, r.metrics.durationMs);
     assertFalse(r.events.isEmpty());
+    assertEquals("1", r.checkpoints.get(0).checkpointId);
   }
 }

@@ -37,6 +37,7 @@ public final class Protocol {
     public static final String SESSION_LIST = "tandem/session/list";
     public static final String SESSION_GET = "tandem/session/get";
     public static final String SESSION_CANCEL = "tandem/session/cancel";
+    public static final String SESSION_RESTORE = "tandem/session/restore";
     public static final String SESSION_OPENED = "tandem/session/opened";
     public static final String TELEMETRY_SUMMARY = "tandem/telemetry/summary";
     public static final String WEBVIEW_INFO = "tandem/webview/info";
@@ -395,6 +396,8 @@ public final class Protocol {
     @Required public List<Step> steps;
     @Required public List<Event> events;
     @Required public Metrics metrics;
+    /** Oldest first; any of them can be restored */
+    @Required public List<Checkpoint> checkpoints;
 
     public static final class Step {
       @Required public String name;
@@ -448,6 +451,43 @@ public final class Protocol {
       /** Time spent waiting for the person */
       public Long approvalWaitMs;
     }
+
+    public static final class Checkpoint {
+      /** What {@code tandem/session/restore} takes */
+      @Required public String checkpointId;
+      /** ISO 8601 */
+      @Required public String at;
+      /** Taken when a step started or ended, the model answered, a tool ran; {@code undo} keeps the state before a restore, {@code restore} is the state a restore put back */
+      @Required public Kind kind;
+      @Required public String label;
+      /** The flow step it belongs to */
+      public String step;
+      /** Commit of the worktree snapshot, if any by then */
+      public String worktree;
+
+      /** Taken when a step started or ended, the model answered, a tool ran; {@code undo} keeps the state before a restore, {@code restore} is the state a restore put back */
+      public enum Kind {
+        @SerializedName("step_started") STEP_STARTED("step_started"),
+        @SerializedName("step") STEP("step"),
+        @SerializedName("model") MODEL("model"),
+        @SerializedName("tool") TOOL("tool"),
+        @SerializedName("undo") UNDO("undo"),
+        @SerializedName("restore") RESTORE("restore");
+
+        /** The value on the wire. */
+        public final String value;
+
+        Kind(String value) {
+          this.value = value;
+        }
+
+        /** The constant for a wire value, or null for one this version does not know. */
+        public static Kind of(String value) {
+          for (Kind c : values()) if (c.value.equals(value)) return c;
+          return null;
+        }
+      }
+    }
   }
 
   /** tandem/session/cancel */
@@ -461,6 +501,23 @@ public final class Protocol {
     /** False when the session had already finished */
     @Required public Boolean cancelled;
     @Required public SessionStatus status;
+  }
+
+  /** tandem/session/restore */
+  public static final class SessionRestoreParams {
+    @Required public String sessionId;
+    @Required public String checkpointId;
+  }
+
+  /** Result of tandem/session/restore */
+  public static final class SessionRestoreResult {
+    @Required public String sessionId;
+    /** {@code interrupted}: the session waits at the checkpoint */
+    @Required public SessionStatus status;
+    /** The new checkpoint holding the restored state */
+    @Required public String checkpointId;
+    /** The state before this restore: restore it to undo */
+    @Required public String undoCheckpointId;
   }
 
   /** tandem/session/opened */
@@ -541,6 +598,7 @@ public final class Protocol {
       new Method(Methods.SESSION_LIST, true, Direction.CLIENT_TO_SERVER, null, SessionListParams.class, SessionListResult.class),
       new Method(Methods.SESSION_GET, true, Direction.CLIENT_TO_SERVER, null, SessionGetParams.class, SessionGetResult.class),
       new Method(Methods.SESSION_CANCEL, true, Direction.CLIENT_TO_SERVER, null, SessionCancelParams.class, SessionCancelResult.class),
+      new Method(Methods.SESSION_RESTORE, true, Direction.CLIENT_TO_SERVER, null, SessionRestoreParams.class, SessionRestoreResult.class),
       new Method(Methods.SESSION_OPENED, false, Direction.CLIENT_TO_SERVER, "sessionWidget", SessionOpenedParams.class, null),
       new Method(Methods.TELEMETRY_SUMMARY, true, Direction.CLIENT_TO_SERVER, null, TelemetrySummaryParams.class, TelemetrySummaryResult.class),
       new Method(Methods.WEBVIEW_INFO, true, Direction.CLIENT_TO_SERVER, null, WebviewInfoParams.class, WebviewInfoResult.class));
