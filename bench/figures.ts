@@ -5,7 +5,7 @@ import type { Figure } from './report';
 import type { SessionLoadResult } from './session-load';
 import type { FlowOverheadResult } from './flow-overhead';
 import type { PairedResult, SandboxResult } from './sandbox-exec';
-import { type Distribution, mb, median, ms } from './stats';
+import { type Distribution, distribution, mb, median, ms } from './stats';
 
 const STARTUP_RATIO_TARGET = 1.5;
 const DENY_P50_TARGET_MS = 2;
@@ -155,5 +155,37 @@ export function flowOverheadFigures(r: FlowOverheadResult): Figure[] {
       name: 'Fix Pipeline overhead counting container start-up as sandbox time (median ratio)',
       value: `${withPrepare.toFixed(2)}×`,
     },
+    ...checkpointFigures(r),
+  ];
+}
+
+const CHECKPOINT_SHARE_TARGET = 0.05;
+
+/**
+ * Checkpoint cost, measured inside the same runs: per flow step (SQLite rows and worktree
+ * snapshots taken during the step), and as a share of the step's time.
+ */
+function checkpointFigures(r: FlowOverheadResult): Figure[] {
+  const steps = r.runs.flatMap((x) => x.steps);
+  if (steps.length === 0) return [];
+  const cost = distribution(steps.map((s) => s.checkpointMs));
+  const share = distribution(steps.map((s) => s.checkpointMs / Math.max(s.ms, 0.001)));
+  const total = steps.reduce((sum, s) => sum + s.checkpointMs, 0);
+  const time = steps.reduce((sum, s) => sum + s.ms, 0);
+  const session = median(r.runs.map((x) => x.checkpointMs / Math.max(x.wallMs, 1)));
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  return [
+    {
+      name: `checkpoint cost per flow step (zero-latency model, ${steps.length} steps)`,
+      value: spread(cost),
+    },
+    {
+      name: 'checkpoint share of a step’s time: p50 / p95',
+      value: `${pct(share.p50)} / ${pct(share.p95)}`,
+      target: `≤ ${pct(CHECKPOINT_SHARE_TARGET)}`,
+      meets: share.p50 <= CHECKPOINT_SHARE_TARGET && share.p95 <= CHECKPOINT_SHARE_TARGET,
+    },
+    { name: 'checkpoint share of all step time (sum / sum)', value: pct(total / time) },
+    { name: 'checkpoint share of a session’s wall time (median)', value: pct(session) },
   ];
 }

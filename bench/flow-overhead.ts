@@ -1,6 +1,7 @@
 // Orchestration overhead of a Fix Pipeline run with a zero-latency scripted model: the session's
 // wall time against the time its commands ran in the sandbox (and, for context, the time spent
-// preparing the sandbox). Commands are approved the moment they are asked.
+// preparing the sandbox). Commands are approved the moment they are asked. The same runs give
+// what checkpointing costs: per step, and as a share of the step's time.
 import type { ApprovalRequestedParams, SessionGetResult } from '../server/protocol';
 import { DevContainerProvider } from '../sandbox/devcontainer-sandbox';
 import { sandboxConfig } from '../test/support/docker-world';
@@ -9,7 +10,18 @@ import { isFinished, sessionWhere } from '../test/support/sessions';
 import { progress } from './report';
 import type { Scope } from './scope';
 
+/** One finished flow step: its time, and the time checkpointing took within it. */
+export interface StepCost {
+  step: string;
+  ms: number;
+  checkpointMs: number;
+}
+
 export interface FlowOverheadRun {
+  /** Per step, from the `step_completed` events; the checkpoint figures come from these. */
+  steps: StepCost[];
+  /** All checkpointing of the session (steps, model and tool calls, worktree snapshots). */
+  checkpointMs: number;
   wallMs: number;
   sandboxExecMs: number;
   prepareMs: number;
@@ -56,7 +68,14 @@ export async function measureFlowOverhead(scope: Scope, runs: number): Promise<F
     });
     const step = details.steps.find((s) => s.name === 'prepare_sandbox');
     const m = details.metrics;
+    const steps = details.events
+      .filter((e) => e.type === 'step_completed')
+      .map((e) => e.data as { step: string; ms?: number; checkpointMs?: number })
+      .filter((d) => d.ms !== undefined)
+      .map((d) => ({ step: d.step, ms: d.ms as number, checkpointMs: d.checkpointMs ?? 0 }));
     out.push({
+      steps,
+      checkpointMs: m.checkpointMs ?? 0,
       wallMs: m.durationMs ?? 0,
       sandboxExecMs: m.sandboxExecMs ?? 0,
       prepareMs: step?.endedAt ? Date.parse(step.endedAt) - Date.parse(step.startedAt) : 0,

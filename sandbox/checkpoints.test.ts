@@ -162,6 +162,33 @@ describe('worktree checkpoints (real git)', () => {
     );
   });
 
+  it('a worktree just checked out starts from its HEAD: no commit written; what follows builds on it', async () => {
+    const checkpoints = new WorktreeCheckpoints(dir, 's7');
+    const head = run(dir, ['rev-parse', 'HEAD']).trim();
+    const base = await checkpoints.base('worktree created');
+    assert.equal(base.id, head);
+    assert.equal((await checkpoints.snapshot('nothing yet')).id, head, 'unchanged: HEAD still');
+    write(dir, 'src/app.js', 'console.log(7);\n');
+    const next = await checkpoints.snapshot('edited');
+    assert.equal(run(dir, ['rev-parse', `${next.id}^`]).trim(), head);
+    await checkpoints.restore(base.id);
+    assert.equal(fs.readFileSync(path.join(dir, 'src/app.js'), 'utf8'), 'console.log(1);\n');
+    assert.deepEqual(
+      (await checkpoints.list()).map((c) => c.label),
+      ['base', 'edited'],
+      'the base is listed as HEAD’s own commit',
+    );
+    const empty = fs.mkdtempSync(path.join(tmpdir(), 'tandem-checkpoints-nohead-'));
+    try {
+      run(empty, ['init', '-q']);
+      write(empty, 'a.txt', 'a\n');
+      const first = await new WorktreeCheckpoints(empty, 's8').base('created');
+      assert.equal(run(empty, ['show', `${first.id}:a.txt`]), 'a\n', 'no HEAD: a real snapshot');
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it('leaves files over the size limit out, and a restore never touches them', async () => {
     const checkpoints = new WorktreeCheckpoints(dir, 's3', 1024);
     write(dir, 'data/big.bin', Buffer.alloc(4096, 7));

@@ -183,6 +183,44 @@ export class WorktreeCheckpoints {
     return checkpoint;
   }
 
+  /**
+   * The first checkpoint of a worktree just checked out: its HEAD commit itself, so nothing is
+   * read or written but a ref. Later snapshots start from the worktree's own index (refreshed),
+   * so they read only what changed. A worktree that has checkpoints already gets a snapshot.
+   */
+  base(label: string): Promise<WorktreeCheckpoint> {
+    const next = this.queue.then(async () => {
+      const state = await this.state();
+      if (state.count > 0) return this.write(label);
+      const found = await git(this.worktree, ['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']).catch(
+        () => '',
+      );
+      const [head, tree] = found.trim().split('\n');
+      // A repository without commits has no HEAD to stand for the worktree.
+      if (!head || !tree) return this.write(label);
+      const ref = `${this.prefix}${String(1).padStart(6, '0')}`;
+      copyFileSync(path.join(state.gitDir, 'index'), state.index);
+      const env = { GIT_INDEX_FILE: state.index };
+      await Promise.all([
+        git(this.worktree, ['update-ref', ref, head, '']),
+        // Stat data as the files are now (their owner may have changed), so the next snapshot
+        // reads only files whose content changed; a changed file is left for it to find.
+        git(this.worktree, ['update-index', '-q', '--refresh'], undefined, env).catch(() => ''),
+      ]);
+      const checkpoint = {
+        id: head,
+        ref,
+        label: label.replace(/\s+/g, ' ').trim() || 'checkpoint',
+        createdAt: new Date().toISOString(),
+        skipped: [],
+      };
+      Object.assign(state, { count: 1, last: checkpoint, lastTree: tree, warm: true });
+      return checkpoint;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   private add(pathspecs: string[], env: Record<string, string>): Promise<string> {
     return git(
       this.worktree,

@@ -132,7 +132,7 @@ async function ensureRunning(target: ExecTarget, command: string): Promise<void>
         ? `it stopped (exit code ${state.ExitCode})`
         : 'it was removed';
     throw new SandboxError(
-      `The sandbox container ended while running \`${command}\`: ${why}. The session cannot go on in it; start the flow again.`,
+      `The sandbox container ended while running \`${brief(command)}\`: ${why}. The session cannot go on in it; restore its last checkpoint to carry on in a new container.`,
       'container_gone',
     );
   }
@@ -142,7 +142,13 @@ function gone(error: unknown, command: string): SandboxError {
   const status = (error as { statusCode?: number }).statusCode;
   const why = status === 404 ? 'the container no longer exists' : (error as Error).message;
   return new SandboxError(
-    `Could not run \`${command}\` in the sandbox: ${why}. Start the flow again; if Docker stopped, start it first.`,
+    `Could not run \`${brief(command)}\` in the sandbox: ${why}. If Docker stopped, start it, then restore the session's last checkpoint to carry on.`,
     'container_gone',
   );
+}
+
+/** A command as an error names it: on one line, and not a whole generated script. */
+function brief(command: string): string {
+  const line = command.replace(/\s+/g, ' ').trim();
+  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }

@@ -76,8 +76,18 @@ export class DevContainerProvider implements SandboxProvider {
   }
 
   async worktree(options: PrepareOptions): Promise<string> {
-    const worktree = path.join(this.options.rootDir, options.sessionId, 'worktree');
+    const sandboxDir = path.join(this.options.rootDir, options.sessionId);
+    const worktree = path.join(sandboxDir, 'worktree');
     if (!fs.existsSync(worktree)) {
+      // A new worktree is a new directory: containers left from before mount the old one.
+      const left = await this.docker
+        .listContainers({
+          all: true,
+          filters: { label: [`${LABEL_SESSION}=${options.sessionId}`] },
+        })
+        .catch(() => []);
+      for (const info of left) await removeContainer(this.docker, info.Id);
+      fs.rmSync(path.join(sandboxDir, 'container.json'), { force: true });
       await addWorktree(options.workspaceFolder, worktree, sessionBranch(options), options.ref);
     }
     return worktree;

@@ -29,6 +29,46 @@ export interface AgentOutcome<Answer> {
   messages: ModelMessage[];
 }
 
+/**
+ * The checkpoint after a tool call is written while the model thinks about the result: tools
+ * wait for it before they run, the next model call's checkpoint waits for it, and so does the
+ * step's end. The time the loop spends waiting is what checkpoints cost it.
+ */
+class Checkpoints {
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ctx: FlowContext) {}
+
+  /** Starts a checkpoint without waiting for it. */
+  later(write: Promise<void>): void {
+    write.catch(() => undefined);
+    this.pending = write;
+  }
+
+  /** Waits for the checkpoint in progress, if any. */
+  async settle(): Promise<void> {
+    const started = performance.now();
+    const pending = this.pending;
+    this.pending = Promise.resolve();
+    try {
+      await pending;
+    } finally {
+      this.ctx.timing({ checkpointMs: performance.now() - started });
+    }
+  }
+
+  /** Writes a checkpoint now, after the one in progress. */
+  async now(write: () => Promise<void>): Promise<void> {
+    await this.settle();
+    const started = performance.now();
+    try {
+      await write();
+    } finally {
+      this.ctx.timing({ checkpointMs: performance.now() - started });
+    }
+  }
+}
+
 /** Characters of a tool's output kept in the session's event log. */
 const EVENT_OUTPUT_CHARS = 2000;
 const EVENT_ARGS_CHARS = 400;
@@ -46,6 +86,7 @@ export async function runAgentStep<Answer extends z.ZodType>(
   history: ModelMessage[] = [],
 ): Promise<AgentOutcome<z.infer<Answer>>> {
   const definitions: ModelTool[] = [...step.tools.map(functionToolDefinition), finishTool(step)];
+  const checkpoints = new Checkpoints(ctx);
   // A step resumed after an interruption continues its conversation where the last checkpoint
   // left it, with the tool calls the model had asked for and that had not run yet.
   const resumed = ctx.resumeConversation();
@@ -66,6 +107,7 @@ export async function runAgentStep<Answer extends z.ZodType>(
       ctx,
       step,
       tools,
+      checkpoints,
       messages,
       unanswered(messages),
       resumed.cycle,
@@ -76,7 +118,7 @@ export async function runAgentStep<Answer extends z.ZodType>(
   for (let cycle = (resumed?.cycle ?? 0) + 1; cycle <= maxCycles; cycle++) {
     ctx.signal.throwIfAborted();
     ctx.checkBudget();
-    const response = await callModel(ctx, step, messages, definitions, cycle);
+    const response = await callModel(ctx, step, checkpoints, messages, definitions, cycle);
     if (response.toolCalls.length === 0) {
       messages.push({
         role: 'user',
@@ -84,7 +126,15 @@ export async function runAgentStep<Answer extends z.ZodType>(
       });
       continue;
     }
-    const finished = await handleCalls(ctx, step, tools, messages, response.toolCalls, cycle);
+    const finished = await handleCalls(
+      ctx,
+      step,
+      tools,
+      checkpoints,
+      messages,
+      response.toolCalls,
+      cycle,
+    );
     if (finished) return finished;
   }
   throw new FlowError(
@@ -97,11 +147,13 @@ async function handleCalls<Answer extends z.ZodType>(
   ctx: FlowContext,
   step: AgentStep<Answer>,
   tools: ToolContext,
+  checkpoints: Checkpoints,
   messages: ModelMessage[],
   calls: ModelToolCall[],
   cycle: number,
 ): Promise<AgentOutcome<z.infer<Answer>> | undefined> {
   for (const [index, call] of calls.entries()) {
+    await checkpoints.settle();
     if (call.name === step.finish.name) {
       const answer = parseAnswer(step, call);
       if (typeof answer !== 'string') {
@@ -119,23 +171,26 @@ async function handleCalls<Answer extends z.ZodType>(
     messages.push({ role: 'tool', tool_call_id: call.id, content: output });
     const next = calls[index + 1];
     const tool = step.tools.find((t) => t.name === call.name);
-    await ctx.checkpoint(
-      {
-        type: 'tool_call',
-        message: `${call.name} (${Math.round(ms)} ms)`,
-        data: {
-          step: step.name,
-          tool: call.name,
-          arguments: call.arguments.slice(0, EVENT_ARGS_CHARS),
-          output: output.slice(0, EVENT_OUTPUT_CHARS),
-          ms: Math.round(ms),
+    checkpoints.later(
+      ctx.checkpoint(
+        {
+          type: 'tool_call',
+          message: `${call.name} (${Math.round(ms)} ms)`,
+          data: {
+            step: step.name,
+            tool: call.name,
+            arguments: call.arguments.slice(0, EVENT_ARGS_CHARS),
+            output: output.slice(0, EVENT_OUTPUT_CHARS),
+            ms: Math.round(ms),
+          },
         },
-      },
-      { cycle, messages, pendingToolCall: next && pending(next) },
-      // Only tools that may change files need the worktree snapshotted.
-      { kind: 'tool', worktree: tool?.readOnly !== true },
+        { cycle, messages: [...messages], pendingToolCall: next && pending(next) },
+        // Only tools that may change files need the worktree snapshotted.
+        { kind: 'tool', worktree: tool?.readOnly !== true },
+      ),
     );
   }
+  // The last checkpoint is written while the model is asked next (see Checkpoints).
   return undefined;
 }
 
@@ -162,6 +217,7 @@ function pending(call: ModelToolCall): { id: string; name: string; arguments: st
 async function callModel(
   ctx: FlowContext,
   step: AgentStep<z.ZodType>,
+  checkpoints: Checkpoints,
   messages: ModelMessage[],
   tools: ModelTool[],
   cycle: number,
@@ -180,21 +236,23 @@ async function callModel(
     ctx.timing({ modelMs: ms });
     messages.push(assistantMessage(response.text, response.toolCalls));
     const first = response.toolCalls[0];
-    await ctx.checkpoint(
-      {
-        type: 'model_call',
-        message: `${step.name} round ${cycle}: ${describeCalls(response.toolCalls)}`,
-        data: {
-          step: step.name,
-          cycle,
-          ms: Math.round(ms),
-          promptTokens: response.usage.promptTokens,
-          completionTokens: response.usage.completionTokens,
-          text: response.text.slice(0, EVENT_OUTPUT_CHARS),
+    await checkpoints.now(() =>
+      ctx.checkpoint(
+        {
+          type: 'model_call',
+          message: `${step.name} round ${cycle}: ${describeCalls(response.toolCalls)}`,
+          data: {
+            step: step.name,
+            cycle,
+            ms: Math.round(ms),
+            promptTokens: response.usage.promptTokens,
+            completionTokens: response.usage.completionTokens,
+            text: response.text.slice(0, EVENT_OUTPUT_CHARS),
+          },
         },
-      },
-      { cycle, messages, pendingToolCall: first && pending(first) },
-      { kind: 'model', worktree: false },
+        { cycle, messages, pendingToolCall: first && pending(first) },
+        { kind: 'model', worktree: false },
+      ),
     );
     return response;
   } catch (error) {

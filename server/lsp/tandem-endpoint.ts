@@ -229,6 +229,19 @@ function toResponseError(method: string, error: unknown, logger: Logger): Respon
     return new ResponseError(ErrorCodes.InvalidParams, error.message);
   }
   const name = (error as Error)?.name;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    const why = code.startsWith('SQLITE_FULL')
+      ? 'the disk it is on is full'
+      : code.startsWith('SQLITE_BUSY')
+        ? 'another process holds a lock on it'
+        : (error as Error).message;
+    logger.warn(`${method}: the state database refused a write (${code}).`);
+    return new ResponseError(
+      LSPErrorCodes.RequestFailed,
+      `tandem could not write its state database (${code}): ${why}. Nothing was changed; try again once that is fixed.`,
+    );
+  }
   if (error instanceof FlowError || name === 'ForgeError' || name === 'ModelError') {
     return new ResponseError(LSPErrorCodes.RequestFailed, (error as Error).message);
   }

@@ -57,6 +57,11 @@ export const SessionMetrics = z.object({
   toolMs: z.number().int().optional().describe('Time spent in agent tools (includes sandbox exec)'),
   sandboxExecMs: z.number().int().optional().describe('Time commands ran in the sandbox'),
   approvalWaitMs: z.number().int().optional().describe('Time spent waiting for the person'),
+  checkpointMs: z
+    .number()
+    .int()
+    .optional()
+    .describe('Time spent checkpointing the session’s state and worktree'),
 });
 export type SessionMetrics = z.infer<typeof SessionMetrics>;
 

@@ -75,6 +75,10 @@ interface Running {
   worktree?: WorktreeCheckpoints;
   /** The commit of the newest worktree checkpoint. */
   lastWorktree?: string;
+  /** Time spent checkpointing in the current step. */
+  stepCheckpointMs: number;
+  /** A command ran or a file was written since the last worktree snapshot. */
+  dirty: boolean;
   activity: { at: number; what: Activity };
 }
 
@@ -92,6 +96,8 @@ export interface StartSession {
 export class SessionService {
   private readonly queue: string[] = [];
   private readonly running = new Map<string, Running>();
+  /** Each running session's run, until it has let go of everything (its sandbox too). */
+  private readonly runs = new Map<string, Promise<void>>();
   private readonly references = new Map<string, ResolvedReference>();
   private readonly idle: (() => void)[] = [];
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
@@ -188,14 +194,21 @@ export class SessionService {
     const { store } = this.deps;
     const session = store.find(sessionId);
     if (!session) throw new FlowError(`Unknown session ${sessionId}.`);
-    if (
-      this.running.has(sessionId) ||
-      this.queue.includes(sessionId) ||
-      store.isActive(sessionId)
-    ) {
-      if (session.status !== 'interrupted' || this.running.has(sessionId)) {
+    if (['queued', 'running', 'awaiting_approval'].includes(session.status)) {
+      throw new FlowError(
+        `Session ${sessionId} is ${session.status.replace('_', ' ')}: cancel it first, then restore a checkpoint.`,
+      );
+    }
+    // A session whose end is recorded may still be letting go of its sandbox.
+    const unwinding = this.runs.get(sessionId);
+    if (unwinding) {
+      const settled = await Promise.race([
+        unwinding.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), UNWIND_WAIT_MS).unref()),
+      ]);
+      if (!settled) {
         throw new FlowError(
-          `Session ${sessionId} is ${session.status.replace('_', ' ')}: cancel it first, then restore a checkpoint.`,
+          `Session ${sessionId} is still stopping (its sandbox is being removed): try again in a moment.`,
         );
       }
     }
@@ -252,14 +265,16 @@ export class SessionService {
       const running = newRunning(this.resumeFrom.get(id));
       this.resumeFrom.delete(id);
       this.running.set(id, running);
-      void this.run(id, running).finally(() => {
+      const run = this.run(id, running).finally(() => {
         this.running.delete(id);
+        this.runs.delete(id);
         this.references.delete(id);
         this.pump();
         if (this.running.size === 0 && this.queue.length === 0) {
           for (const resolve of this.idle.splice(0)) resolve();
         }
       });
+      this.runs.set(id, run);
     }
   }
 
@@ -277,13 +292,13 @@ export class SessionService {
       this.change(id, { status: 'running', error: null }, resuming ? `Resuming${at}` : 'Running');
       const result = await flow.run(this.context(id, running, progress));
       if (this.stopped || !this.deps.store.isActive(id)) return;
-      this.finish(id, { status: 'completed', result, step: null }, result.summary);
+      this.finishSurely(id, { status: 'completed', result, step: null }, result.summary);
     } catch (error) {
-      if (this.stopped || !this.deps.store.isActive(id)) return;
+      if (this.stopped || !this.isActiveOrUnknown(id)) return;
       const message = describeFailure(error);
-      if (!(error instanceof FlowError))
+      if (!(error instanceof FlowError) && !isStorageError(error))
         this.deps.logger.error(`Session ${id} failed: ${(error as Error).stack}`);
-      this.finish(id, { status: 'failed', error: message, step: null }, message);
+      this.finishSurely(id, { status: 'failed', error: message, step: null }, message);
     } finally {
       progress.done();
       // A server that stops keeps the worktree of what it interrupted, to resume from.
@@ -374,10 +389,14 @@ export class SessionService {
     const tick = () => {
       const now = performance.now();
       for (const [id, running] of this.running) {
-        const status = this.deps.store.find(id)?.status;
-        // Waiting for the person is not being stuck: the clock starts when they answer.
-        if (status !== 'running') running.activity.at = now;
-        else if (now - running.activity.at > limitMs()) this.failStuck(id, running);
+        try {
+          const status = this.deps.store.find(id)?.status;
+          // Waiting for the person is not being stuck: the clock starts when they answer.
+          if (status !== 'running') running.activity.at = now;
+          else if (now - running.activity.at > limitMs()) this.failStuck(id, running);
+        } catch (error) {
+          this.deps.logger.warn(`Watching session ${id}: ${(error as Error).message}`);
+        }
       }
       this.watchdog = setTimeout(tick, Math.max(100, Math.min(5_000, limitMs() / 4)));
       this.watchdog.unref();
@@ -399,7 +418,7 @@ export class SessionService {
           : `Stuck: no progress for ${span}${step ? ` in step ${step}` : ''}, so the session was stopped.`;
     this.deps.logger.warn(`Session ${id}: ${reason}`);
     running.controller.abort(new Error(reason));
-    this.finish(id, { status: 'failed', error: reason, step: null }, reason);
+    this.finishSurely(id, { status: 'failed', error: reason, step: null }, reason);
   }
 
   private async disposeSandbox(id: string): Promise<void> {
@@ -476,6 +495,13 @@ export class SessionService {
       }
     }
     running.worktree = checkpoints;
+    if (!target) {
+      // A worktree just made is its starting commit: that is its first checkpoint.
+      const started = performance.now();
+      running.lastWorktree = (await checkpoints.base('worktree created')).id;
+      running.dirty = false;
+      running.stepCheckpointMs += performance.now() - started;
+    }
     return sandbox;
   }
 
@@ -486,6 +512,9 @@ export class SessionService {
     label: string,
   ): Promise<string | undefined> {
     if (!running.worktree) return running.lastWorktree;
+    // Nothing ran in the sandbox and no file was written: the worktree is as last snapshotted.
+    if (!running.dirty && running.lastWorktree) return running.lastWorktree;
+    running.dirty = false;
     try {
       running.lastWorktree = (await running.worktree.snapshot(label)).id;
     } catch (error) {
@@ -590,9 +619,13 @@ export class SessionService {
       },
       sandbox: (options) =>
         this.prepareSandbox(id, running, progress, options).then((s) =>
-          observedSandbox(s, store, id, touch),
+          observedSandbox(s, store, id, touch, () => (running.dirty = true)),
         ),
-      timing: (timing) => store.addTiming(id, timing),
+      timing: ({ checkpointMs, ...timing }) => {
+        // Counted per step, and written with the step's end.
+        if (checkpointMs) running.stepCheckpointMs += checkpointMs;
+        if (Object.keys(timing).length > 0) store.addTiming(id, timing);
+      },
       checkBudget: () => this.checkBudget(id),
       authorizeCommand: (command, cwd, options) =>
         this.authorizeCommand(id, signal, command, cwd, options?.title),
@@ -623,13 +656,18 @@ export class SessionService {
           running.interrupted = undefined;
         }
         running.state.current = { name, idempotent: options.idempotent === true };
-        store.startStep(id, name, {
-          kind: 'step_started',
-          label: `Step ${name} started`,
-          step: name,
-          state: this.stateOf(id, running),
-          worktree: running.lastWorktree,
-        });
+        const stepStarted = performance.now();
+        // What checkpointing costs in this step: its share of the step's time is benchmarked.
+        running.stepCheckpointMs = 0;
+        timed(running, () =>
+          store.startStep(id, name, {
+            kind: 'step_started',
+            label: `Step ${name} started`,
+            step: name,
+            state: this.stateOf(id, running),
+            worktree: running.lastWorktree,
+          }),
+        );
         this.change(id, { step: name }, `Step ${name}`);
         progress.report(name.replace(/_/g, ' '));
         try {
@@ -638,13 +676,23 @@ export class SessionService {
           running.state.steps.push({ name, replayable, result: replayable ? value : undefined });
           running.state.current = undefined;
           running.resumeAgent = undefined;
+          const ending = performance.now();
           const worktree = await this.snapshotWorktree(id, running, `after step ${name}`);
-          store.endStep(id, name, 'completed', {
-            kind: 'step',
-            label: `After step ${name}`,
-            step: name,
-            state: this.stateOf(id, running),
-            worktree,
+          const state = this.stateOf(id, running);
+          running.stepCheckpointMs += performance.now() - ending;
+          const written = performance.now();
+          store.endStep(
+            id,
+            name,
+            'completed',
+            { kind: 'step', label: `After step ${name}`, step: name, state, worktree },
+            {
+              ms: Math.round((written - stepStarted) * 100) / 100,
+              checkpointMs: Math.round(running.stepCheckpointMs * 100) / 100,
+            },
+          );
+          store.addTiming(id, {
+            checkpointMs: running.stepCheckpointMs + (performance.now() - written),
           });
           touch('step');
           return value;
@@ -657,6 +705,7 @@ export class SessionService {
         touch();
         const current: CurrentStep = running.state.current ?? { name: 'agent', idempotent: false };
         running.state.current = { ...current, agent };
+        // The agent loop counts the time it waits for this (it overlaps the model's answer).
         const worktree = options.worktree
           ? await this.snapshotWorktree(id, running, event.message)
           : running.lastWorktree;
@@ -679,6 +728,37 @@ export class SessionService {
 
   private change(id: string, change: Parameters<SessionStore['update']>[1], message: string): void {
     this.deps.publish(this.deps.store.update(id, change, message));
+  }
+
+  /**
+   * Records a session's end; when the store cannot take it (locked by another process, disk
+   * full), tries again every few seconds until it can, so the session never stays `running`.
+   */
+  private finishSurely(
+    id: string,
+    change: Parameters<SessionStore['update']>[1],
+    message: string,
+  ): void {
+    try {
+      this.finish(id, change, message);
+    } catch (error) {
+      if (this.stopped) return;
+      this.deps.logger.error(
+        `Session ${id}: its end could not be recorded (${(error as Error).message}); trying again in ${FINISH_RETRY_MS / 1000} s.`,
+      );
+      setTimeout(() => {
+        if (this.isActiveOrUnknown(id)) this.finishSurely(id, change, message);
+      }, FINISH_RETRY_MS).unref();
+    }
+  }
+
+  /** Whether the session may still change; true too when the store cannot be read right now. */
+  private isActiveOrUnknown(id: string): boolean {
+    try {
+      return this.deps.store.isActive(id);
+    } catch {
+      return true;
+    }
   }
 
   private finish(id: string, change: Parameters<SessionStore['update']>[1], message: string): void {
@@ -715,12 +795,20 @@ function observedSandbox(
   store: SessionStore,
   id: string,
   touch: (what?: Activity) => void,
+  changing: () => void,
 ): Sandbox {
   return new Proxy(sandbox, {
     get(target, property, receiver) {
+      if (property === 'writeFile') {
+        return (file: string, content: string) => {
+          changing();
+          return target.writeFile(file, content);
+        };
+      }
       if (property !== 'exec') return Reflect.get(target, property, receiver);
       return async (command: string, options: ExecOptions = {}) => {
         const started = performance.now();
+        changing();
         touch('command');
         try {
           return await target.exec(command, {
@@ -767,14 +855,47 @@ function newRunning(point: StoredCheckpoint | undefined): Running {
     resumeWorktree: point?.worktree,
     lastWorktree: point?.worktree,
     activity: { at: performance.now(), what: 'starting' },
+    stepCheckpointMs: 0,
+    dirty: true,
   };
+}
+
+/** Runs a checkpoint write, counting its time against the step. */
+function timed<T>(running: Running, write: () => T): T {
+  const started = performance.now();
+  try {
+    return write();
+  } finally {
+    running.stepCheckpointMs += performance.now() - started;
+  }
 }
 
 const RESUME_UNSUPPORTED =
   'This session was started by an earlier version of tandem, which kept too little to resume it: start the flow again.';
 
+/** How long a restore waits for a session that has ended to let go of its sandbox. */
+const UNWIND_WAIT_MS = 30_000;
+
+/** How long a session's end waits before it is recorded again, when the store refused it. */
+const FINISH_RETRY_MS = 2_000;
+
+/** SQLite refusing to write (better-sqlite3's `SqliteError` carries SQLite's code). */
+function isStorageError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
 function describeFailure(error: unknown): string {
   if (error instanceof FlowError) return error.message;
+  if (isStorageError(error)) {
+    const code = (error as { code: string }).code;
+    const why = code.startsWith('SQLITE_BUSY')
+      ? 'another process holds a lock on it'
+      : code.startsWith('SQLITE_FULL')
+        ? 'the disk it is on is full'
+        : (error as Error).message;
+    return `tandem could not write its state database (${code}): ${why}. Fix that, then restore the session's last checkpoint to carry on from there.`;
+  }
   const e = error as Error & { name?: string };
   if (['ForgeError', 'ModelError', 'SandboxError'].includes(e?.name ?? '')) return e.message;
   return `Unexpected error: ${e?.message ?? String(error)} (details in the server log)`;

@@ -40,6 +40,7 @@ interface SessionRow {
   exec_ms: number;
   approval_wait_ms: number;
   resolved_reference: string | null;
+  checkpoint_ms: number;
 }
 
 interface CheckpointRow {
@@ -87,6 +88,7 @@ export interface SessionTiming {
   toolCalls?: number;
   execMs?: number;
   approvalWaitMs?: number;
+  checkpointMs?: number;
 }
 
 export interface NewSession {
@@ -241,6 +243,7 @@ export class SessionStore {
     name: string,
     status: 'completed' | 'failed' | 'skipped',
     checkpoint?: NewCheckpoint,
+    data?: Record<string, unknown>,
   ): void {
     this.db.transaction(() => {
       this.db
@@ -251,6 +254,7 @@ export class SessionStore {
         .run(status, nowIso(), id, name);
       const event = this.appendEvent(id, `step_${status}`, `Step ${name} ${status}`, {
         step: name,
+        ...data,
       });
       if (checkpoint) this.insertCheckpoint(id, checkpoint, event);
     })();
@@ -378,7 +382,8 @@ export class SessionStore {
       .prepare(
         `UPDATE sessions SET model_ms = model_ms + ?, tool_ms = tool_ms + ?,
            tool_calls = tool_calls + ?, exec_ms = exec_ms + ?,
-           approval_wait_ms = approval_wait_ms + ? WHERE id = ?`,
+           approval_wait_ms = approval_wait_ms + ?, checkpoint_ms = checkpoint_ms + ?
+         WHERE id = ?`,
       )
       .run(
         Math.round(timing.modelMs ?? 0),
@@ -386,6 +391,7 @@ export class SessionStore {
         timing.toolCalls ?? 0,
         Math.round(timing.execMs ?? 0),
         Math.round(timing.approvalWaitMs ?? 0),
+        Math.round(timing.checkpointMs ?? 0),
         id,
       );
   }
@@ -465,6 +471,7 @@ export class SessionStore {
         toolMs: row.tool_ms,
         sandboxExecMs: row.exec_ms,
         approvalWaitMs: row.approval_wait_ms,
+        checkpointMs: row.checkpoint_ms,
       },
       checkpoints: this.db
         .prepare(
@@ -502,6 +509,13 @@ export class SessionStore {
       .map((row) =>
         this.db.transaction(() => {
           this.db.prepare('UPDATE sessions SET owner = ? WHERE id = ?').run(ownerId(), row.id);
+          // The step the stop cut short ended there; a resume runs it as a new step.
+          this.db
+            .prepare(
+              `UPDATE session_steps SET status = 'failed', ended_at = ?
+               WHERE session_id = ? AND status = 'running'`,
+            )
+            .run(nowIso(), row.id);
           if (row.status === 'interrupted') {
             this.appendEvent(row.id, 'owner', 'Taken over by a new server');
             return this.snapshot(row.id);
@@ -533,7 +547,17 @@ export class SessionStore {
            AND status IN ('queued', 'running', 'awaiting_approval')`,
       )
       .all(ownerId()) as { id: string }[];
-    return rows.map((row) => this.update(row.id, { status: 'interrupted' }, INTERRUPTED_ERROR));
+    return rows.map((row) =>
+      this.db.transaction(() => {
+        this.db
+          .prepare(
+            `UPDATE session_steps SET status = 'failed', ended_at = ?
+             WHERE session_id = ? AND status = 'running'`,
+          )
+          .run(nowIso(), row.id);
+        return this.update(row.id, { status: 'interrupted' }, INTERRUPTED_ERROR);
+      })(),
+    );
   }
 
   private row(id: string): SessionRow {

@@ -134,6 +134,9 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN resolved_reference TEXT;
   ALTER TABLE approvals ADD COLUMN used_at TEXT;
   `,
+  `
+  ALTER TABLE sessions ADD COLUMN checkpoint_ms INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** `$TANDEM_STATE_DIR`, else `$XDG_STATE_HOME/tandem`, else `~/.local/state/tandem`. */

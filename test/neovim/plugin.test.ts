@@ -273,4 +273,157 @@ describe('Neovim plugin end to end: nvim --embed, real server (slow)', function 
       60_000,
     );
   });
+
+  it('details: checkpoints newest first; R restores the one under the cursor after a prompt, u undoes it; a refusal is reported', async () => {
+    // A review of its own, started by command: the chat's sessions are done with by now.
+    await nvim.command(`Tandem review ${world.mr.webUrl}`);
+    const sessionId = (await until<string | null>(
+      `(function() for id, s in pairs(require('tandem.state').sessions) do if s.trigger == 'ui' and s.status == 'completed' then return id end end end)()`,
+      (v) => typeof v === 'string',
+      'the review completing',
+      60_000,
+    )) as string;
+    // What the plugin reports and the restores it sends, recorded (the server answers them).
+    await nvim.lua(`
+      _G.notes = {}
+      vim.notify = function(msg, level)
+        table.insert(_G.notes, { msg = msg, level = level or vim.log.levels.INFO })
+      end
+      _G.restores = {}
+      local client = require('tandem.client')
+      local request = client.request
+      client.request = function(method, params, callback)
+        if method == require('tandem.protocol').methods.session_restore then
+          table.insert(_G.restores, params)
+        end
+        return request(method, params, callback)
+      end
+    `);
+    const note = (pattern: RegExp, what: string) =>
+      until<{ msg: string; level: number }[]>(
+        '_G.notes',
+        (notes) => notes.some((n) => pattern.test(n.msg)),
+        what,
+      ).then((notes) => notes.find((n) => pattern.test(n.msg))!);
+    const detailsLines = () =>
+      nvim.lua(`return vim.api.nvim_buf_get_lines(0, 0, -1, false)`) as Promise<string[]>;
+    /** The checkpoint lines: id, kind, then the step and the label, in the buffer's order. */
+    const listed = (lines: string[]) =>
+      lines.flatMap((l) => {
+        const m =
+          /^ {2}#(\d+) +\d\d:\d\d:\d\d {2}(step started|step done|model answer|tool|files changed|before restore|restored) +(.*)$/.exec(
+            l,
+          );
+        return m ? [{ id: Number(m[1]), kind: m[2], text: m[3] }] : [];
+      });
+    const cursorOn = async (pattern: RegExp) => {
+      const lines = await detailsLines();
+      const index = lines.findIndex((l) => pattern.test(l));
+      assert.ok(index >= 0, `no line matches ${pattern}`);
+      await nvim.call('cursor', [index + 1, 1]);
+    };
+
+    await nvim.command('stopinsert');
+    await nvim.lua(`require('tandem.sessions').details(...)`, [sessionId]);
+    let lines = await until<string[]>(
+      'vim.api.nvim_buf_get_lines(0, 0, -1, false)',
+      (l) => l.some((x) => x.startsWith('Checkpoints (')),
+      'the details with checkpoints',
+    );
+    assert.match(lines[0], /R restore the checkpoint under the cursor, u undo a restore/);
+    const finished = listed(lines);
+    const steps = ['post_summary', 'post_comments', 'review', 'read_files', 'fetch_merge_request'];
+    assert.deepEqual(
+      finished.map((c) => c.kind),
+      steps.map(() => 'step done'),
+    );
+    steps.forEach((step, i) =>
+      assert.match(
+        finished[i].text,
+        new RegExp(`^${step.replace(/_/g, ' ')} +After step ${step}$`),
+      ),
+    );
+    assert.deepEqual(
+      finished.map((c) => c.id),
+      [...finished.map((c) => c.id)].sort((a, b) => b - a),
+      'newest first',
+    );
+    // a: every checkpoint, step starts too; a again: the finished steps only.
+    await nvim.input('a');
+    lines = await until<string[]>(
+      'vim.api.nvim_buf_get_lines(0, 0, -1, false)',
+      (l) => listed(l).some((c) => c.kind === 'step started'),
+      'all checkpoints',
+    );
+    assert.ok(listed(lines).length > finished.length);
+    await nvim.input('a');
+    await until<string[]>(
+      'vim.api.nvim_buf_get_lines(0, 0, -1, false)',
+      (l) => listed(l).length === finished.length,
+      'the finished steps only',
+    );
+
+    // R on "After step review": asked first, then restored on the real server.
+    const target = finished[steps.indexOf('review')];
+    await cursorOn(/After step review$/);
+    const before = await prompts();
+    await nvim.input('R');
+    await until<number>('#_G.prompts', (n) => n === before + 1, 'the restore prompt');
+    const asked = (await nvim.lua(
+      'return { items = _G.prompts[#_G.prompts].items, prompt = _G.prompts[#_G.prompts].prompt }',
+    )) as { items: string[]; prompt: string };
+    assert.deepEqual(asked.items, ['Restore', 'Keep the current state']);
+    assert.match(
+      asked.prompt,
+      new RegExp(`^Restore checkpoint ${target.id} \\(After step review\\)\\?`),
+    );
+    assert.match(asked.prompt, /can be undone/);
+    await answer('Restore');
+    const restored = await note(
+      new RegExp(`^tandem: restored checkpoint ${target.id}; the session is interrupted`),
+      'the restore reported',
+    );
+    const undoId = /:Tandem restore \S+ (\d+)$/.exec(restored.msg)![1];
+    assert.ok(restored.msg.includes(`:Tandem restore ${sessionId} ${undoId}`), restored.msg);
+    assert.deepEqual(await nvim.lua('return _G.restores'), [
+      { sessionId, checkpointId: String(target.id) },
+    ]);
+
+    // The server asks whether the session resumes from there; not now.
+    await until<number>('#_G.prompts', (n) => n === before + 2, 'the resume question');
+    assert.match(
+      (await nvim.lua('return _G.prompts[#_G.prompts].prompt')) as string,
+      /^Resume session .*after step review\?/,
+    );
+    await answer('Deny');
+    lines = await until<string[]>(
+      'vim.api.nvim_buf_get_lines(0, 0, -1, false)',
+      (l) =>
+        l.some((x) => x.includes(`Restored checkpoint ${target.id} — u here undoes it`)) &&
+        listed(l).some((c) => c.kind === 'restored'),
+      'the restore in the details',
+    );
+    show('session details after a restore', lines);
+    const [newest, kept] = listed(lines);
+    assert.equal(newest.kind, 'restored');
+    assert.match(newest.text, new RegExp(`Restored checkpoint ${target.id}: After step review$`));
+    assert.deepEqual([kept.id, kept.kind], [Number(undoId), 'before restore']);
+
+    // u on the "Restored" line puts back the state the restore kept.
+    await cursorOn(/^ {2}Restored checkpoint \d+ — u here undoes it/);
+    await nvim.input('u');
+    await note(new RegExp(`^tandem: restored checkpoint ${undoId};`), 'the undo reported');
+    assert.deepEqual(await nvim.lua('return _G.restores[2]'), {
+      sessionId,
+      checkpointId: undoId,
+    });
+    await until<number>('#_G.prompts', (n) => n === before + 3, 'the resume question again');
+    await answer('Deny');
+
+    // The server's refusal is reported as an error.
+    await nvim.command(`Tandem restore ${sessionId} 999`);
+    const refused = await note(/could not restore checkpoint 999/, 'the refusal');
+    assert.match(refused.msg, /has no checkpoint 999/);
+    assert.equal(refused.level, 4); // vim.log.levels.ERROR
+  });
 });

@@ -198,6 +198,11 @@ export class GitLabStandIn {
     return this.state.project(project).repository.branchHead(branch);
   }
 
+  /** The project's branches, by name. */
+  branches(project: string): string[] {
+    return [...this.state.project(project).repository.branches().keys()].sort();
+  }
+
   /** What the commit changed against its first parent, as `git show` prints the patch. */
   commitDiff(project: string, sha: string): string {
     return this.state.project(project).repository.patch(sha);

@@ -6,9 +6,11 @@ import type {
   ChatUpdateParams,
   SessionGetResult,
   SessionListResult,
+  SessionRestoreResult,
   SessionSnapshot,
 } from '../../server/protocol/index';
 import { Methods } from '../../server/protocol/methods';
+import * as C from './checkpoints';
 import type { Host } from './host';
 import * as S from './state';
 import { type Actions, app } from './views';
@@ -19,6 +21,8 @@ export class App implements Actions {
   private scheduled = false;
   private detailsTimer: ReturnType<typeof setTimeout> | undefined;
   private tick: ReturnType<typeof setInterval> | undefined;
+  /** What gets the focus once the next render is on screen (a selector within the root). */
+  private focusNext: string | undefined;
 
   constructor(
     private readonly host: Host,
@@ -115,6 +119,14 @@ export class App implements Actions {
     if (after && atEnd && after.scrollHeight !== before) after.scrollTop = after.scrollHeight;
     this.root.dataset.page = this.state.page.name;
     this.root.dataset.connection = this.state.connection.status;
+    if (this.focusNext) {
+      const target = this.root.querySelector<HTMLElement & { updateComplete?: Promise<unknown> }>(
+        this.focusNext,
+      );
+      this.focusNext = undefined;
+      // VS Code Elements make themselves focusable in their first update, after this render.
+      void Promise.resolve(target?.updateComplete).then(() => target?.focus());
+    }
   }
 
   // --- Actions -----------------------------------------------------------------------------
@@ -160,7 +172,7 @@ export class App implements Actions {
     this.update({
       ...this.state,
       page: { name: 'details', sessionId, from },
-      details: { sessionId, loading: true },
+      details: { sessionId, loading: true, checkpoints: C.initialCheckpointsUi() },
     });
     this.reloadDetails();
     this.root.scrollTo?.(0, 0);
@@ -199,6 +211,50 @@ export class App implements Actions {
     });
   }
 
+  toggleCheckpoints(): void {
+    this.updateCheckpoints((ui) => ({ ...ui, showAll: !ui.showAll }));
+  }
+
+  askRestore(checkpointId: string): void {
+    this.updateCheckpoints((ui) => C.restoreAsked(ui, checkpointId));
+    this.focusNext = '.checkpoint-confirm .confirm-restore';
+  }
+
+  dismissRestore(): void {
+    const asked = this.state.details?.checkpoints?.confirming;
+    this.updateCheckpoints(C.restoreDismissed);
+    if (asked) this.focusNext = `.checkpoint[data-checkpoint-id="${CSS.escape(asked)}"] .restore`;
+  }
+
+  /** Puts the session back at a checkpoint (confirmed, or the Undo of the last restore). */
+  restoreCheckpoint(sessionId: string, checkpointId: string): void {
+    const here = () => this.state.details?.sessionId === sessionId;
+    this.updateCheckpoints((ui) => C.restoreSent(ui, checkpointId));
+    this.focusNext = '.checkpoint-outcome';
+    this.host
+      .request<SessionRestoreResult>(Methods.sessionRestore, { sessionId, checkpointId })
+      .then((result) => {
+        if (!here()) return;
+        this.updateCheckpoints((ui) => C.restoreDone(ui, checkpointId, result));
+        this.focusNext = '.checkpoint-restored .undo';
+        this.reloadDetails();
+      })
+      .catch((error: Error) => {
+        if (!here()) return;
+        this.updateCheckpoints((ui) => C.restoreFailed(ui, checkpointId, error.message));
+        this.focusNext = '.checkpoint-error';
+        // The refusal may come from a change not on screen yet (the session started again).
+        this.reloadDetails();
+      });
+  }
+
+  private updateCheckpoints(change: (ui: C.CheckpointsUi) => C.CheckpointsUi): void {
+    const details = this.state.details;
+    if (!details) return;
+    const checkpoints = change(details.checkpoints ?? C.initialCheckpointsUi());
+    this.update({ ...this.state, details: { ...details, checkpoints } });
+  }
+
   reloadSessions(): void {
     if (this.state.connection.status !== 'open') return;
     this.update({
@@ -225,7 +281,8 @@ export class App implements Actions {
       .then((data) => {
         if (this.state.page.name !== 'details' || this.state.page.sessionId !== sessionId) return;
         const next = S.sessionStatus(this.state, data.session);
-        this.update({ ...next, details: { sessionId, loading: false, data } });
+        const { checkpoints } = this.state.details ?? {};
+        this.update({ ...next, details: { sessionId, loading: false, data, checkpoints } });
       })
       .catch((error: Error) => this.setDetailsError(error.message));
   }

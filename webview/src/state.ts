@@ -5,6 +5,7 @@ import type {
   SessionGetResult,
   SessionSnapshot,
 } from '../../server/protocol/index';
+import type { CheckpointsUi } from './checkpoints';
 import type { ConnectionState } from './connection';
 
 /**
@@ -54,6 +55,8 @@ export interface Details {
   loading: boolean;
   data?: SessionGetResult;
   error?: string;
+  /** The Checkpoints section: what it lists and where a restore stands. */
+  checkpoints?: CheckpointsUi;
 }
 
 export interface State {

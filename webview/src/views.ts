@@ -2,6 +2,8 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { SessionSnapshot } from '../../server/protocol/index';
 import { FINAL_STATUSES, FLOW_NAMES } from '../../server/protocol/methods';
+import { initialCheckpointsUi } from './checkpoints';
+import { type CheckpointActions, checkpointsSection } from './checkpoints-view';
 import {
   age,
   duration,
@@ -24,7 +26,7 @@ import {
 } from './state';
 
 /** What the templates can ask for; implemented by the app. */
-export interface Actions {
+export interface Actions extends CheckpointActions {
   send(text: string): void;
   retry(text: string): void;
   newChat(): void;
@@ -711,6 +713,12 @@ function detailsPage(
                 )}
               </ol>
             </section>
+            ${checkpointsSection(
+              s,
+              data.checkpoints,
+              details?.checkpoints ?? initialCheckpointsUi(),
+              actions,
+            )}
             ${
               m
                 ? html`<section aria-label="Metrics">

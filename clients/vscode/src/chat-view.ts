@@ -22,6 +22,7 @@ const ALLOWED_FROM_WEBVIEW: ReadonlySet<string> = new Set([
   Methods.sessionList,
   Methods.sessionGet,
   Methods.sessionCancel,
+  Methods.sessionRestore,
   Methods.sessionOpened,
   Methods.telemetrySummary,
 ]);

@@ -104,6 +104,24 @@ M.commands = {
       end
     end)
   end,
+  restore = function(args)
+    local sessions = require('tandem.sessions')
+    local id, checkpoint = args:match('^(%S+)%s+(%S+)$')
+    if id then
+      sessions.restore(id, checkpoint)
+      return
+    end
+    local buf = vim.api.nvim_get_current_buf()
+    local session = args == '' and sessions.under_cursor()
+    if not session or sessions.open_details[session] ~= buf then
+      vim.notify(
+        'tandem: :Tandem restore {session id} {checkpoint id}, or run it on a checkpoint line of the details',
+        vim.log.levels.ERROR
+      )
+      return
+    end
+    sessions.restore_under_cursor(buf, session)
+  end,
   log = function()
     vim.cmd('edit ' .. vim.fn.fnameescape(vim.lsp.get_log_path()))
   end,

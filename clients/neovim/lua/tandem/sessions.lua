@@ -1,11 +1,15 @@
 -- :Tandem sessions (every session, newest first) and a session's details buffer (steps,
--- events, result links, metrics), refreshed while it runs.
+-- checkpoints, events, result links, metrics), refreshed while it runs.
+local checkpoints = require('tandem.checkpoints')
 local client = require('tandem.client')
 local protocol = require('tandem.protocol')
 local state = require('tandem.state')
 local view = require('tandem.view')
 
-local M = { list_buf = nil, list_lines = {}, open_details = {} }
+-- details_marks: details buffer -> { [line] = { checkpoint = c } or { undo = id } }
+local M = { list_buf = nil, list_lines = {}, open_details = {}, details_marks = {} }
+
+local DETAILS_HELP = 'tandem session  (r reload, R restore the checkpoint under the cursor, u undo a restore, a all checkpoints)'
 
 local function ms(v)
   if v == nil then
@@ -90,10 +94,10 @@ function M.under_cursor()
   end
 end
 
---- The lines of a session's details.
+--- The lines of a session's details, their highlights, and what R and u act on, by line.
 function M.details_lines(d)
   local s = d.session
-  local lines, hls = {}, {}
+  local lines, hls, marks = {}, {}, {}
   local function add(text, hl)
     for i, l in ipairs(vim.split(text, '\n', { plain = true })) do
       table.insert(lines, (i == 1 and '' or '  ') .. l)
@@ -102,6 +106,11 @@ function M.details_lines(d)
       end
     end
   end
+  local function mark(what)
+    marks[#lines] = what
+  end
+  add(DETAILS_HELP, 'TandemHeading')
+  add('')
   local text, hl = view.session_line(s)
   add(text, hl)
   add(('%s %s  %s'):format(s.reference.kind:gsub('_', ' '), s.reference.label, s.reference.url), 'TandemMuted')
@@ -123,6 +132,8 @@ function M.details_lines(d)
   for _, step in ipairs(d.steps) do
     add(('  %-10s %s'):format(step.status, step.name:gsub('_', ' ')))
   end
+  add('')
+  checkpoints.section(d, add, mark)
   local m = d.metrics
   add('')
   add('Metrics', 'TandemHeading')
@@ -133,7 +144,7 @@ function M.details_lines(d)
   for _, e in ipairs(d.events) do
     add(('  %s %-14s %s'):format(e.at:sub(12, 19), e.type, (e.message:gsub('\n', ' '))))
   end
-  return lines, hls
+  return lines, hls, marks
 end
 
 local function fill(buf, session_id)
@@ -146,7 +157,8 @@ local function fill(buf, session_id)
       return
     end
     state.session_status(d.session)
-    local lines, hls = M.details_lines(d)
+    local lines, hls, marks = M.details_lines(d)
+    M.details_marks[buf] = marks
     view.set_lines(buf, 0, -1, lines)
     vim.api.nvim_buf_clear_namespace(buf, view.ns, 0, -1)
     for _, h in ipairs(hls) do
@@ -155,19 +167,70 @@ local function fill(buf, session_id)
   end)
 end
 
+--- Redraws a session's details buffer, if it is open.
+function M.refresh(session_id)
+  local buf = M.open_details[session_id]
+  if buf and vim.api.nvim_buf_is_valid(buf) then
+    fill(buf, session_id)
+  end
+end
+
+--- Restores a checkpoint of a session without asking (:Tandem restore {id} {checkpoint}).
+function M.restore(session_id, checkpoint_id)
+  checkpoints.restore(session_id, checkpoint_id, function()
+    M.refresh(session_id)
+  end)
+end
+
+--- What the cursor's line of a details buffer stands for (see details_marks).
+local function mark_under_cursor(buf)
+  local marks = M.details_marks[buf] or {}
+  return marks[vim.api.nvim_win_get_cursor(0)[1]]
+end
+
+--- R: asks, then restores the checkpoint under the cursor.
+function M.restore_under_cursor(buf, session_id)
+  local what = mark_under_cursor(buf)
+  if not what or not what.checkpoint then
+    vim.notify('tandem: put the cursor on a checkpoint line (under Checkpoints) to restore it', vim.log.levels.WARN)
+    return
+  end
+  checkpoints.confirm(session_id, what.checkpoint, function()
+    M.refresh(session_id)
+  end)
+end
+
+--- u: on the "Restored checkpoint" line, restores the state that restore kept.
+function M.undo_under_cursor(buf, session_id)
+  local what = mark_under_cursor(buf)
+  if not what or not what.undo then
+    vim.notify('tandem: u undoes a restore on its "Restored checkpoint" line', vim.log.levels.WARN)
+    return
+  end
+  M.restore(session_id, what.undo)
+end
+
 --- Opens a session's details and tells the server (click-through telemetry).
 function M.details(session_id, source)
   client.notify(protocol.methods.session_opened, { sessionId = session_id, source = source or 'list' })
   local buf = view.scratch('tandem://session/' .. session_id, 'tandem-session')
   vim.api.nvim_buf_set_option(buf, 'modifiable', false)
-  vim.api.nvim_buf_set_keymap(buf, 'n', 'r', '', {
-    noremap = true,
-    silent = true,
-    callback = function()
-      fill(buf, session_id)
-    end,
-    desc = 'tandem: reload',
-  })
+  local function map(lhs, fn, desc)
+    vim.api.nvim_buf_set_keymap(buf, 'n', lhs, '', { noremap = true, silent = true, callback = fn, desc = desc })
+  end
+  map('r', function()
+    fill(buf, session_id)
+  end, 'tandem: reload')
+  map('R', function()
+    M.restore_under_cursor(buf, session_id)
+  end, 'tandem: restore the checkpoint under the cursor')
+  map('u', function()
+    M.undo_under_cursor(buf, session_id)
+  end, 'tandem: undo the restore on this line')
+  map('a', function()
+    checkpoints.show_all[session_id] = not checkpoints.show_all[session_id] or nil
+    fill(buf, session_id)
+  end, 'tandem: all checkpoints, or only the notable ones')
   M.open_details[session_id] = buf
   view.show(buf, 'split')
   view.set_lines(buf, 0, -1, { 'Loading the session…' })

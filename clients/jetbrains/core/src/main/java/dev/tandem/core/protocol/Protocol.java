@@ -450,6 +450,8 @@ public final class Protocol {
       public Long sandboxExecMs;
       /** Time spent waiting for the person */
       public Long approvalWaitMs;
+      /** Time spent checkpointing the session’s state and worktree */
+      public Long checkpointMs;
     }
 
     public static final class Checkpoint {
