@@ -111,7 +111,12 @@ export class WorktreeCheckpoints {
    * one, answers that one (`unchanged`) without writing anything.
    */
   snapshot(label: string): Promise<WorktreeCheckpoint> {
-    const next = this.queue.then(() => this.write(label));
+    return this.serialized(() => this.write(label));
+  }
+
+  /** Runs `work` after the snapshots already asked for: they share the private index. */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -189,7 +194,7 @@ export class WorktreeCheckpoints {
    * so they read only what changed. A worktree that has checkpoints already gets a snapshot.
    */
   base(label: string): Promise<WorktreeCheckpoint> {
-    const next = this.queue.then(async () => {
+    return this.serialized(async () => {
       const state = await this.state();
       if (state.count > 0) return this.write(label);
       const found = await git(this.worktree, ['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']).catch(
@@ -217,8 +222,6 @@ export class WorktreeCheckpoints {
       Object.assign(state, { count: 1, last: checkpoint, lastTree: tree, warm: true });
       return checkpoint;
     });
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   private add(pathspecs: string[], env: Record<string, string>): Promise<string> {

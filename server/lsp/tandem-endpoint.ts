@@ -24,7 +24,7 @@ import {
   type WebviewInfoResult,
   WebviewInfoRequest,
 } from '../protocol';
-import { defaultStateDir } from '../store/database';
+import { defaultStateDir, storageProblem } from '../store/database';
 import { TandemServer } from '../tandem-server';
 import { BridgedChannel } from './bridged-channel';
 import { LspClientChannel } from './client-channel';
@@ -229,17 +229,12 @@ function toResponseError(method: string, error: unknown, logger: Logger): Respon
     return new ResponseError(ErrorCodes.InvalidParams, error.message);
   }
   const name = (error as Error)?.name;
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
-    const why = code.startsWith('SQLITE_FULL')
-      ? 'the disk it is on is full'
-      : code.startsWith('SQLITE_BUSY')
-        ? 'another process holds a lock on it'
-        : (error as Error).message;
-    logger.warn(`${method}: the state database refused a write (${code}).`);
+  const storage = storageProblem(error);
+  if (storage) {
+    logger.warn(`${method}: ${storage}.`);
     return new ResponseError(
       LSPErrorCodes.RequestFailed,
-      `tandem could not write its state database (${code}): ${why}. Nothing was changed; try again once that is fixed.`,
+      `${storage}. Nothing was changed; try again once that is fixed.`,
     );
   }
   if (error instanceof FlowError || name === 'ForgeError' || name === 'ModelError') {

@@ -13,6 +13,7 @@ import type {
   Trigger,
 } from '../protocol';
 import type { TelemetryStore } from '../telemetry/telemetry-store';
+import { storageProblem } from '../store/database';
 import type { SessionStore, StoredCheckpoint } from './session-store';
 import {
   type AgentState,
@@ -296,7 +297,7 @@ export class SessionService {
     } catch (error) {
       if (this.stopped || !this.isActiveOrUnknown(id)) return;
       const message = describeFailure(error);
-      if (!(error instanceof FlowError) && !isStorageError(error))
+      if (!(error instanceof FlowError) && !storageProblem(error))
         this.deps.logger.error(`Session ${id} failed: ${(error as Error).stack}`);
       this.finishSurely(id, { status: 'failed', error: message, step: null }, message);
     } finally {
@@ -398,11 +399,13 @@ export class SessionService {
           this.deps.logger.warn(`Watching session ${id}: ${(error as Error).message}`);
         }
       }
+      schedule();
+    };
+    const schedule = () => {
       this.watchdog = setTimeout(tick, Math.max(100, Math.min(5_000, limitMs() / 4)));
       this.watchdog.unref();
     };
-    this.watchdog = setTimeout(tick, Math.max(100, Math.min(5_000, limitMs() / 4)));
-    this.watchdog.unref();
+    schedule();
   }
 
   private failStuck(id: string, running: Running): void {
@@ -848,7 +851,8 @@ function observedModel(model: ChatModel, touch: (what?: Activity) => void): Chat
 function newRunning(point: StoredCheckpoint | undefined): Running {
   return {
     controller: new AbortController(),
-    state: { ...emptyState(), budgets: point?.state.budgets ?? emptyState().budgets },
+    // Budgets come from the session's row whenever a checkpoint is written.
+    state: emptyState(),
     journal: point ? [...point.state.steps] : [],
     position: 0,
     interrupted: point?.state.current,
@@ -879,22 +883,11 @@ const UNWIND_WAIT_MS = 30_000;
 /** How long a session's end waits before it is recorded again, when the store refused it. */
 const FINISH_RETRY_MS = 2_000;
 
-/** SQLite refusing to write (better-sqlite3's `SqliteError` carries SQLite's code). */
-function isStorageError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_');
-}
-
 function describeFailure(error: unknown): string {
   if (error instanceof FlowError) return error.message;
-  if (isStorageError(error)) {
-    const code = (error as { code: string }).code;
-    const why = code.startsWith('SQLITE_BUSY')
-      ? 'another process holds a lock on it'
-      : code.startsWith('SQLITE_FULL')
-        ? 'the disk it is on is full'
-        : (error as Error).message;
-    return `tandem could not write its state database (${code}): ${why}. Fix that, then restore the session's last checkpoint to carry on from there.`;
+  const storage = storageProblem(error);
+  if (storage) {
+    return `${storage}. Fix that, then restore the session's last checkpoint to carry on from there.`;
   }
   const e = error as Error & { name?: string };
   if (['ForgeError', 'ModelError', 'SandboxError'].includes(e?.name ?? '')) return e.message;

@@ -509,13 +509,7 @@ export class SessionStore {
       .map((row) =>
         this.db.transaction(() => {
           this.db.prepare('UPDATE sessions SET owner = ? WHERE id = ?').run(ownerId(), row.id);
-          // The step the stop cut short ended there; a resume runs it as a new step.
-          this.db
-            .prepare(
-              `UPDATE session_steps SET status = 'failed', ended_at = ?
-               WHERE session_id = ? AND status = 'running'`,
-            )
-            .run(nowIso(), row.id);
+          this.closeRunningSteps(row.id);
           if (row.status === 'interrupted') {
             this.appendEvent(row.id, 'owner', 'Taken over by a new server');
             return this.snapshot(row.id);
@@ -549,15 +543,20 @@ export class SessionStore {
       .all(ownerId()) as { id: string }[];
     return rows.map((row) =>
       this.db.transaction(() => {
-        this.db
-          .prepare(
-            `UPDATE session_steps SET status = 'failed', ended_at = ?
-             WHERE session_id = ? AND status = 'running'`,
-          )
-          .run(nowIso(), row.id);
+        this.closeRunningSteps(row.id);
         return this.update(row.id, { status: 'interrupted' }, INTERRUPTED_ERROR);
       })(),
     );
+  }
+
+  /** The step a stop cut short ended there (`failed`); a resume runs it as a new step. */
+  private closeRunningSteps(id: string): void {
+    this.db
+      .prepare(
+        `UPDATE session_steps SET status = 'failed', ended_at = ?
+         WHERE session_id = ? AND status = 'running'`,
+      )
+      .run(nowIso(), id);
   }
 
   private row(id: string): SessionRow {

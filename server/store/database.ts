@@ -173,6 +173,21 @@ function migrate(db: Db): void {
   }
 }
 
+/**
+ * SQLite refusing a write (better-sqlite3's `SqliteError` carries SQLite's code), in words:
+ * undefined for any other error.
+ */
+export function storageProblem(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  const why = code.startsWith('SQLITE_BUSY')
+    ? 'another process holds a lock on it'
+    : code.startsWith('SQLITE_FULL')
+      ? 'the disk it is on is full'
+      : (error as Error).message;
+  return `tandem could not write its state database (${code}): ${why}`;
+}
+
 export function nowIso(): string {
   return new Date().toISOString();
 }

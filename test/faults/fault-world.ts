@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { ApprovalRequestedParams, SessionSnapshot } from '../../server/protocol';
 import { fixer, PROJECT_DIR, setUpExample, type ExampleSetup } from '../support/fix-pipeline-world';
 import type { RecordedRequest } from '../support/gitlab-stand-in-readback';
+import { requireDocker } from '../support/docker-world';
 import { ProtocolClient } from '../support/protocol-client';
 import { readTree } from '../support/review-world';
 import type { Reply, ScriptedRequest } from '../support/scripted-model';
@@ -155,6 +156,31 @@ export async function endOrDeath(
   ]);
 }
 
+/** Reads the state database as a second process would, and closes it. */
+export function readStore<T>(stateDir: string, read: (db: Database.Database) => T): T {
+  const db = new Database(path.join(stateDir, 'tandem.db'), { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The hooks of a suite of fault worlds: Docker is required, and the world a test started is
+ * stopped after it.
+ */
+export function faultWorldHooks(): { track(world: FaultWorld): FaultWorld } {
+  const worlds: FaultWorld[] = [];
+  beforeEach(async function () {
+    await requireDocker(this);
+  });
+  afterEach(async () => {
+    for (const world of worlds.splice(0)) await world.stop();
+  });
+  return { track: (world) => (worlds.push(world), world) };
+}
+
 export interface StoreCheck {
   integrity: string;
   problems: string[];
@@ -166,8 +192,7 @@ export interface StoreCheck {
  * question left open for an ended session, checkpoints numbered without gaps, each with its event.
  */
 export function checkStore(stateDir: string): StoreCheck {
-  const db = new Database(path.join(stateDir, 'tandem.db'), { readonly: true });
-  try {
+  return readStore(stateDir, (db) => {
     const problems: string[] = [];
     const integrity = String(db.pragma('integrity_check', { simple: true }));
     const foreign = db.pragma('foreign_key_check') as unknown[];
@@ -212,9 +237,7 @@ export function checkStore(stateDir: string): StoreCheck {
     if (orphans.length)
       problems.push(`checkpoints without their event: ${JSON.stringify(orphans)}`);
     return { integrity, problems };
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** What the forge shows of the world's project: everything a crash could have duplicated. */
@@ -237,22 +260,18 @@ export function forgeCounts(world: FaultWorld): {
 
 /** Pending approvals in the store right now (read by a second process). */
 export function pendingApprovals(stateDir: string): string[] {
-  const db = new Database(path.join(stateDir, 'tandem.db'), { readonly: true });
-  try {
-    return (
-      db.prepare(`SELECT id FROM approvals WHERE status = 'pending'`).all() as { id: string }[]
-    ).map((r) => r.id);
-  } finally {
-    db.close();
-  }
+  return readStore(stateDir, (db) =>
+    (db.prepare(`SELECT id FROM approvals WHERE status = 'pending'`).all() as { id: string }[]).map(
+      (r) => r.id,
+    ),
+  );
 }
 
 /** How the store recorded each approval: its status and decision. */
 export function approvalRows(
   stateDir: string,
 ): Map<string, { status: string; decision: string | null; reason: string | null }> {
-  const db = new Database(path.join(stateDir, 'tandem.db'), { readonly: true });
-  try {
+  return readStore(stateDir, (db) => {
     const rows = db.prepare('SELECT id, status, decision, reason FROM approvals').all() as {
       id: string;
       status: string;
@@ -260,7 +279,5 @@ export function approvalRows(
       reason: string | null;
     }[];
     return new Map(rows.map((r) => [r.id, r]));
-  } finally {
-    db.close();
-  }
+  });
 }

@@ -10,12 +10,13 @@ import type {
   SessionRestoreResult,
   SessionSnapshot,
 } from '../../server/protocol';
-import { docker, requireDocker } from '../support/docker-world';
+import { docker } from '../support/docker-world';
 import type { ProtocolClient } from '../support/protocol-client';
 import { isFinished, sessionWhere } from '../support/sessions';
 import {
   Approver,
   checkStore,
+  faultWorldHooks,
   type FaultWorld,
   forgeCounts,
   slowProject,
@@ -84,18 +85,10 @@ function checkAfter(world: FaultWorld, final: SessionSnapshot): void {
 
 describe('faults around the server: container, Docker, model, SQLite, disk (slow)', function () {
   this.timeout(600_000);
-  let world: FaultWorld | undefined;
-
-  beforeEach(async function () {
-    await requireDocker(this);
-  });
-  afterEach(async () => {
-    await world?.stop();
-    world = undefined;
-  });
+  const worlds = faultWorldHooks();
 
   it('the container killed mid-command: the session fails saying so; a restore resumes it to completion', async () => {
-    world = await startFaultWorld(slowProject(6));
+    const world = worlds.track(await startFaultWorld(slowProject(6)));
     const client = await world.start();
     new Approver(client);
     const sessionId = await world.startFix(client);
@@ -114,7 +107,7 @@ describe('faults around the server: container, Docker, model, SQLite, disk (slow
   });
 
   it('the Docker daemon going away mid-session: a clear failure, the server keeps serving, a restore resumes', async () => {
-    world = await startFaultWorld(slowProject(6));
+    const world = worlds.track(await startFaultWorld(slowProject(6)));
     const proxy = await DockerSocketProxy.start();
     try {
       const client = await world.start({ DOCKER_HOST: `unix://${proxy.socket}` });
@@ -141,7 +134,7 @@ describe('faults around the server: container, Docker, model, SQLite, disk (slow
   });
 
   it('the model answering 500 for a minute: the session fails saying so; after the minute a restore resumes it', async () => {
-    world = await startFaultWorld();
+    const world = worlds.track(await startFaultWorld());
     const until = Date.now() + 60_000;
     let failures = 0;
     world.beforeModel = () =>
@@ -163,7 +156,7 @@ describe('faults around the server: container, Docker, model, SQLite, disk (slow
   });
 
   it('the state database locked by another process: writes wait, then fail clearly; the server keeps serving; nothing is half-written', async () => {
-    world = await startFaultWorld();
+    const world = worlds.track(await startFaultWorld());
     const client = await world.start();
     new Approver(client);
     const sessionId = await world.startFix(client);
@@ -199,6 +192,7 @@ describe('faults around the server: container, Docker, model, SQLite, disk (slow
       );
     }
     const filler = path.join(mount, 'filler');
+    let world: FaultWorld | undefined;
     try {
       world = await startFaultWorld();
       const client = await world.start({ TANDEM_STATE_DIR: mount });
@@ -231,7 +225,6 @@ describe('faults around the server: container, Docker, model, SQLite, disk (slow
       assert.deepEqual(checkStore(mount), { integrity: 'ok', problems: [] });
     } finally {
       await world?.stop();
-      world = undefined;
       execFileSync('umount', ['-l', mount]);
       fs.rmdirSync(mount);
     }

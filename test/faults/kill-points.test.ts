@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SessionGetResult, SessionSnapshot } from '../../server/protocol';
@@ -13,6 +12,7 @@ import {
   type FaultWorld,
   forgeCounts,
   pendingApprovals,
+  readStore,
   startFaultWorld,
 } from './fault-world';
 
@@ -206,13 +206,10 @@ describe('kill -9 at seeded points during Fix Pipeline runs; every session resum
 
 /** The session a server that died during `tandem/flow/start` had created, if it had. */
 async function createdSession(world: FaultWorld): Promise<string | undefined> {
-  const db = new Database(path.join(world.setup.stateDir, 'tandem.db'), { readonly: true });
-  try {
+  return readStore(world.setup.stateDir, (db) => {
     const row = db.prepare('SELECT id FROM sessions').get() as { id: string } | undefined;
     return row?.id;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function checkNothingStarted(world: FaultWorld): Promise<void> {

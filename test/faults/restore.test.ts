@@ -6,9 +6,8 @@ import type {
   SessionGetResult,
   SessionRestoreResult,
 } from '../../server/protocol';
-import { requireDocker } from '../support/docker-world';
 import { isFinished, sessionWhere } from '../support/sessions';
-import { Approver, checkStore, type FaultWorld, forgeCounts, startFaultWorld } from './fault-world';
+import { Approver, checkStore, faultWorldHooks, forgeCounts, startFaultWorld } from './fault-world';
 
 /**
  * Restore through the protocol on a real Fix Pipeline session: the worktree and the
@@ -17,18 +16,10 @@ import { Approver, checkStore, type FaultWorld, forgeCounts, startFaultWorld } f
  */
 describe('tandem/session/restore on a finished Fix Pipeline session (real git, real Docker, slow)', function () {
   this.timeout(300_000);
-  let world: FaultWorld | undefined;
-
-  beforeEach(async function () {
-    await requireDocker(this);
-  });
-  afterEach(async () => {
-    await world?.stop();
-    world = undefined;
-  });
+  const worlds = faultWorldHooks();
 
   it('puts the worktree back before the fix, undoes that, and resumes from there without duplicates', async () => {
-    world = await startFaultWorld();
+    const world = worlds.track(await startFaultWorld());
     const client = await world.start();
     const approver = new Approver(
       client,

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { docker, requireDocker } from '../support/docker-world';
+import { docker } from '../support/docker-world';
 import type { ProtocolClient } from '../support/protocol-client';
 import { isFinished, sessionWhere } from '../support/sessions';
 import type { ApprovalRequestedParams } from '../../server/protocol';
-import { Approver, checkStore, type FaultWorld, slowProject, startFaultWorld } from './fault-world';
+import { Approver, checkStore, faultWorldHooks, slowProject, startFaultWorld } from './fault-world';
 
 /** Three seconds without progress counts as stuck here (the default is ten minutes). */
 const STUCK = { sessions: { stuckMinutes: 0.05 } };
@@ -35,18 +35,10 @@ function firstCommand(client: ProtocolClient): Promise<ApprovalRequestedParams> 
 
 describe('no session is left spinning: the watchdog, and cancel in the middle of a command (slow)', function () {
   this.timeout(300_000);
-  let world: FaultWorld | undefined;
-
-  beforeEach(async function () {
-    await requireDocker(this);
-  });
-  afterEach(async () => {
-    await world?.stop();
-    world = undefined;
-  });
+  const worlds = faultWorldHooks();
 
   it('a model that never answers: failed as "model unresponsive", well before the model’s own timeout', async () => {
-    world = await startFaultWorld();
+    const world = worlds.track(await startFaultWorld());
     world.beforeModel = () => ({ hang: true });
     const client = await world.start({}, STUCK);
     new Approver(client);
@@ -62,7 +54,7 @@ describe('no session is left spinning: the watchdog, and cancel in the middle of
   });
 
   it('a command that hangs silently: failed as "container hung", the command killed with its container', async () => {
-    world = await startFaultWorld(slowProject(120));
+    const world = worlds.track(await startFaultWorld(slowProject(120)));
     const client = await world.start({}, STUCK);
     new Approver(client);
     const sessionId = await world.startFix(client);
@@ -83,7 +75,7 @@ describe('no session is left spinning: the watchdog, and cancel in the middle of
   });
 
   it('cancel in the middle of a command: cancelled at once, the command killed with its container', async () => {
-    world = await startFaultWorld(slowProject(120));
+    const world = worlds.track(await startFaultWorld(slowProject(120)));
     const client = await world.start();
     new Approver(client);
     const sessionId = await world.startFix(client);
