@@ -6,13 +6,29 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorktreeCheckpoints } from './checkpoints';
 
-function run(cwd: string, args: string[]): string {
+function run(cwd: string, args: string[], env: Record<string, string> = {}): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', HOME: cwd, LC_ALL: 'C', GIT_CONFIG_NOSYSTEM: '1' },
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, LC_ALL: 'C', GIT_CONFIG_NOSYSTEM: '1', ...env },
   });
+}
+
+/** The tree `git add --all` makes of the worktree as it is now (in an index of its own). */
+function gitsTree(dir: string, leaving: string[] = []): string {
+  const index = path.join(fs.mkdtempSync(path.join(tmpdir(), 'tandem-index-')), 'index');
+  try {
+    const excluded = leaving.map((file) => `:(exclude)${file}`);
+    run(dir, ['add', '--all', '--', '.', ...excluded], { GIT_INDEX_FILE: index });
+    return run(dir, ['write-tree'], { GIT_INDEX_FILE: index }).trim();
+  } finally {
+    fs.rmSync(path.dirname(index), { recursive: true, force: true });
+  }
+}
+
+function treeOf(dir: string, commit: string): string {
+  return run(dir, ['rev-parse', `${commit}^{tree}`]).trim();
 }
 
 /** Every file under `dir` (but .git) as path → sha256, with its mode's executable bit. */
@@ -221,6 +237,126 @@ describe('worktree checkpoints (real git)', () => {
       assert.throws(() => new WorktreeCheckpoints(empty, '../evil'), /Not a session id/);
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('a snapshot of the files a tool named is the tree git itself makes, written without git', async () => {
+    const checkpoints = new WorktreeCheckpoints(dir, 'files');
+    try {
+      const base = await checkpoints.base('worktree created');
+      // The base's ref, and the finding that the worktree is HEAD's, come after its answer.
+      await checkpoints.idle();
+      assert.equal((await checkpoints.list())[0]?.id, base.id);
+      const step = async (label: string, files: string[]) => {
+        const taken = checkpoints.taken.fromFiles;
+        const checkpoint = await checkpoints.snapshot(label, { files });
+        assert.equal(checkpoints.taken.fromFiles, taken + 1, `${label}: without git`);
+        assert.equal(treeOf(dir, checkpoint.id), gitsTree(dir), `${label}: the tree git makes`);
+        return checkpoint;
+      };
+      write(dir, 'src/app.js', 'console.log(2);\n');
+      const edited = await step('edited', ['src/app.js']);
+      assert.equal(run(dir, ['rev-parse', `${edited.id}^`]).trim(), base.id);
+      write(dir, 'lib/deep/er/new.ts', 'export const x = 1;\n');
+      write(dir, 'docs/ünïcode ✓.md', '# ✓\n');
+      await step('new files, new folders', ['lib/deep/er/new.ts', './docs/ünïcode ✓.md']);
+      write(dir, 'debug.log', 'ignored\n');
+      write(dir, 'node_modules/x/index.js', 'ignored\n');
+      write(dir, 'assets/more.bin', BINARY);
+      const ignored = await step('ignored files stay out', [
+        'debug.log',
+        'node_modules/x/index.js',
+        'assets/more.bin',
+      ]);
+      assert.throws(() => run(dir, ['cat-file', '-e', `${ignored.id}:debug.log`]));
+      fs.writeFileSync(path.join(dir, 'src/run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+      const executable = await step('executable', ['src/run.sh']);
+      assert.match(run(dir, ['ls-tree', executable.id, 'src/run.sh']), /^100755 blob /);
+      fs.rmSync(path.join(dir, 'README.md'));
+      fs.rmSync(path.join(dir, 'lib'), { recursive: true });
+      await step('removed files, and a folder left empty', ['README.md', 'lib/deep/er/new.ts']);
+      // Named but unchanged: the last checkpoint, nothing written.
+      const again = await checkpoints.snapshot('same again', { files: ['src/app.js'] });
+      assert.equal(again.unchanged, true);
+
+      // Changes nobody named (a command ran) go through git, from the checkpoints above.
+      write(dir, 'src/app.js', 'console.log(3);\n');
+      write(dir, 'out/made.txt', 'made by a command\n');
+      const taken = checkpoints.taken.withGit;
+      const ran = await checkpoints.snapshot('a command ran');
+      assert.equal(checkpoints.taken.withGit, taken + 1);
+      assert.equal(treeOf(dir, ran.id), gitsTree(dir));
+      assert.equal((await checkpoints.snapshot('nothing since')).id, ran.id);
+
+      // A restore goes back to a checkpoint written without git, and undoes.
+      const { undo } = await checkpoints.restore(executable.id);
+      assert.equal(treeOf(dir, executable.id), gitsTree(dir));
+      assert.ok(fs.statSync(path.join(dir, 'src/run.sh')).mode & 0o100);
+      await checkpoints.restore(undo.id);
+      assert.equal(treeOf(dir, ran.id), gitsTree(dir));
+
+      // After a restore, and after a restart, nothing is known of the worktree: the first
+      // snapshot goes through git; then files named are enough again.
+      write(dir, 'src/app.js', 'console.log(4);\n');
+      const afterRestore = await step('after a restore', ['src/app.js']).catch(() => undefined);
+      assert.equal(afterRestore, undefined, 'the first snapshot after a restore is git’s');
+      assert.equal(treeOf(dir, (await checkpoints.list()).at(-1)?.id ?? ''), gitsTree(dir));
+      const restarted = new WorktreeCheckpoints(dir, 'files');
+      try {
+        const last = (await restarted.list()).at(-1)?.id;
+        write(dir, 'src/app.js', 'console.log(5);\n');
+        const first = await restarted.snapshot('after a restart', { files: ['src/app.js'] });
+        assert.deepEqual(restarted.taken, { fromFiles: 0, withGit: 1 });
+        assert.equal(run(dir, ['rev-parse', `${first.id}^`]).trim(), last);
+        write(dir, 'src/app.js', 'console.log(6);\n');
+        const next = await restarted.snapshot('and then', { files: ['src/app.js'] });
+        assert.deepEqual(restarted.taken, { fromFiles: 1, withGit: 1 });
+        assert.equal(treeOf(dir, next.id), gitsTree(dir));
+        assert.equal(run(dir, ['rev-parse', `${next.id}^`]).trim(), first.id);
+        assert.equal((await restarted.list()).at(-1)?.id, next.id, 'its ref is written');
+      } finally {
+        restarted.close();
+      }
+      assert.equal(run(dir, ['fsck', '--no-dangling']), '', 'the repository is sound');
+    } finally {
+      checkpoints.close();
+    }
+  });
+
+  it('files git would convert, links, rule files and big files go through git, with the same result', async () => {
+    const checkpoints = new WorktreeCheckpoints(dir, 'converted', 1024);
+    try {
+      await checkpoints.base('worktree created');
+      const viaGit = async (label: string, files: string[]) => {
+        const taken = checkpoints.taken.withGit;
+        const checkpoint = await checkpoints.snapshot(label, { files });
+        assert.equal(checkpoints.taken.withGit, taken + 1, `${label}: through git`);
+        assert.equal(treeOf(dir, checkpoint.id), gitsTree(dir, ['data/big.bin']), label);
+        return checkpoint;
+      };
+      write(dir, '.gitattributes', '*.txt text eol=lf\n');
+      await viaGit('a rule file', ['.gitattributes']);
+      write(dir, 'notes.txt', 'one\r\ntwo\r\n');
+      const converted = await viaGit('line endings git converts', ['notes.txt']);
+      assert.equal(run(dir, ['show', `${converted.id}:notes.txt`]), 'one\ntwo\n');
+      fs.symlinkSync('src/app.js', path.join(dir, 'link.js'));
+      await viaGit('a symlink', ['link.js']);
+      write(dir, 'data/big.bin', Buffer.alloc(4096, 1));
+      const big = await viaGit('over the size limit', ['data/big.bin']);
+      assert.throws(() => run(dir, ['cat-file', '-e', `${big.id}:data/big.bin`]));
+      await viaGit('outside the worktree', ['../elsewhere.txt']);
+      // The worktree's settings count too.
+      run(dir, ['config', 'core.autocrlf', 'true']);
+      const fresh = new WorktreeCheckpoints(dir, 'converted', 1024);
+      try {
+        write(dir, 'src/app.js', 'console.log(9);\r\n');
+        await fresh.snapshot('autocrlf', { files: ['src/app.js'] });
+        assert.deepEqual(fresh.taken, { fromFiles: 0, withGit: 1 });
+      } finally {
+        fresh.close();
+      }
+    } finally {
+      checkpoints.close();
     }
   });
 

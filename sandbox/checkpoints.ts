@@ -1,15 +1,28 @@
 import {
   copyFileSync,
+  lstatSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
+  realpathSync,
   rmdirSync,
   rmSync,
+  type Stats,
   statSync,
   unlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { git, NO_HOOKS } from './git';
+import { GitBatch, lineWith, nulTerminated } from './git-batch';
+import {
+  LooseObjects,
+  type ObjectFormat,
+  ObjectReader,
+  type PathChange,
+  SUBMODULE_MODE,
+  TREE_MODE,
+} from './git-objects';
 import { SandboxError } from './sandbox';
 
 /** Files larger than this stay out of checkpoints (and are never touched by a restore). */
@@ -32,21 +45,43 @@ export interface WorktreeCheckpoint {
 interface SnapshotState {
   gitDir: string;
   index: string;
+  objects: LooseObjects;
+  /** HEAD's commit and tree; undefined in a repository without commits. */
+  head?: { commit: string; tree: string };
   count: number;
   last?: WorktreeCheckpoint;
   lastTree?: string;
-  /** The private index holds the last checkpoint's tree, with the stat data of its files. */
+  /**
+   * The private index has stat data for the files of a recent checkpoint: a snapshot reads only
+   * what differs from it.
+   */
   warm: boolean;
+  /** A checkpoint whose ref is still to be written (the base writes its ref after answering). */
+  pendingRef?: { ref: string; id: string };
+  /**
+   * The tree the worktree is known to match, but for files named since: what a snapshot of
+   * named files builds on. Unknown after a restart, a restore, or changes made elsewhere.
+   */
+  worktreeTree?: string;
 }
 
-const IDENTITY = [
-  '-c',
-  'user.name=tandem',
-  '-c',
-  'user.email=tandem@localhost',
-  '-c',
-  'commit.gpgSign=false',
-];
+/** Processes kept running for snapshots of files the session wrote. */
+interface Helpers {
+  reader: ObjectReader;
+  attributes: GitBatch;
+  ignores: GitBatch;
+  refs: GitBatch;
+  /** git's settings allow writing blobs as the files are: no line-ending conversion. */
+  settings: Promise<{ plain: boolean; fileMode: boolean }>;
+}
+
+/** Attributes under which git changes a file's content as it stores it. */
+const CONVERSIONS = ['filter', 'text', 'eol', 'crlf', 'ident', 'working-tree-encoding'];
+/** Files that change what git stores for other files, or which files it takes. */
+const RULE_FILES = new Set(['.gitignore', '.gitattributes', '.gitmodules']);
+/** After this many failures, snapshots of written files go through git's own commands. */
+const FAST_PATH_FAILURES = 3;
+
 const SKIPPED_TRAILER = 'Tandem-Skipped: ';
 
 function refPrefix(sessionId: string): string {
@@ -73,6 +108,11 @@ export class WorktreeCheckpoints {
   private readonly prefix: string;
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotState?: Promise<SnapshotState>;
+  private running?: Helpers;
+  private fastFailures = 0;
+  /** Snapshots taken from the files a tool named, and through git's own commands. */
+  readonly taken = { fromFiles: 0, withGit: 0 };
+  private realRoot?: string;
 
   constructor(
     private readonly worktree: string,
@@ -108,10 +148,44 @@ export class WorktreeCheckpoints {
 
   /**
    * Writes the worktree as it is now as a new checkpoint; when nothing changed since the last
-   * one, answers that one (`unchanged`) without writing anything.
+   * one, answers that one (`unchanged`) without writing anything. `files`, when given, are all
+   * that changed since the last checkpoint (the files a tool wrote): only they are read.
    */
-  snapshot(label: string): Promise<WorktreeCheckpoint> {
-    return this.serialized(() => this.write(label));
+  snapshot(
+    label: string,
+    options: { files?: readonly string[] } = {},
+  ): Promise<WorktreeCheckpoint> {
+    return this.serialized(async () => {
+      const files = options.files;
+      if (files && this.fastFailures < FAST_PATH_FAILURES) {
+        try {
+          const written = await this.writeFiles(label, files);
+          if (written) {
+            this.taken.fromFiles++;
+            return written;
+          }
+        } catch {
+          // git's own commands below give the checkpoint, or say what is wrong.
+          this.fastFailures++;
+        }
+      }
+      this.taken.withGit++;
+      return this.write(label);
+    });
+  }
+
+  /** Resolves once the work asked for so far (snapshots, a base's ref) is done. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  /** Ends the processes kept running for snapshots; a later snapshot starts them again. */
+  close(): void {
+    const helpers = this.running;
+    this.running = undefined;
+    if (!helpers) return;
+    for (const batch of [helpers.attributes, helpers.ignores, helpers.refs]) batch.close();
+    helpers.reader.close();
   }
 
   /** Runs `work` after the snapshots already asked for: they share the private index. */
@@ -123,8 +197,9 @@ export class WorktreeCheckpoints {
 
   private async write(label: string): Promise<WorktreeCheckpoint> {
     const state = await this.state();
+    await this.writePendingRef(state);
     const env = { GIT_INDEX_FILE: state.index };
-    // The private index matches the last checkpoint only once a snapshot has completed.
+    // The private index is known good only once a snapshot has completed.
     const warm = state.warm;
     state.warm = false;
     let skipped: string[];
@@ -138,7 +213,9 @@ export class WorktreeCheckpoints {
       skipped = await this.largeFiles(env);
       await this.add(['.', ...skipped.map((p) => `:(exclude,literal)${p}`)], env);
     } else {
-      // Only what differs from the last checkpoint (by the private index's stat data) is read.
+      // Only what differs from the private index (by its stat data) is read. Files checkpoints
+      // wrote without git differ from it too: git's index is built to tell by stat data alone,
+      // reading the content where a time stamp cannot tell ("racily clean" entries).
       const changed = [
         ...new Set(
           paths(
@@ -152,7 +229,7 @@ export class WorktreeCheckpoints {
         ),
       ];
       if (changed.length === 0 && state.last) {
-        state.warm = true;
+        Object.assign(state, { warm: true, worktreeTree: state.lastTree });
         return { ...state.last, unchanged: true };
       }
       skipped = changed.filter(
@@ -163,65 +240,283 @@ export class WorktreeCheckpoints {
     }
     // A large file the index already tracks stays as it has it: never recorded as deleted.
     const tree = (await git(this.worktree, ['write-tree'], undefined, env)).trim();
-    if (state.last && tree === state.lastTree) {
-      state.warm = true;
-      return { ...state.last, unchanged: true };
-    }
+    state.warm = true;
+    state.worktreeTree = tree;
+    if (state.last && tree === state.lastTree) return { ...state.last, unchanged: true };
+    return this.record(state, tree, skipped.sort(), label);
+  }
+
+  /**
+   * Writes the commit of a checkpoint of `tree` (on the last checkpoint, or HEAD) and its ref.
+   * The commit is written straight into the object directory: its date is the checkpoint's, so
+   * the answer needs no read of the ref back.
+   */
+  private async record(
+    state: SnapshotState,
+    tree: string,
+    skipped: string[],
+    label: string,
+  ): Promise<WorktreeCheckpoint> {
     const parent = state.last?.id ?? (await this.head());
     const title = label.replace(/\s+/g, ' ').trim() || 'checkpoint';
-    const message = [title, '', `${SKIPPED_TRAILER}${JSON.stringify(skipped.sort())}`].join('\n');
-    // The commit's date is the checkpoint's, so the answer needs no read of the ref back.
     const seconds = Math.floor(Date.now() / 1000);
-    const commit = (
-      await git(
-        this.worktree,
-        [...IDENTITY, 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'],
-        message,
-        { GIT_COMMITTER_DATE: `${seconds} +0000`, GIT_AUTHOR_DATE: `${seconds} +0000` },
-      )
-    ).trim();
+    const signature = `tandem <tandem@localhost> ${seconds} +0000`;
+    const commit = state.objects.write(
+      'commit',
+      Buffer.from(
+        [
+          `tree ${tree}`,
+          ...(parent ? [`parent ${parent}`] : []),
+          `author ${signature}`,
+          `committer ${signature}`,
+          '',
+          title,
+          '',
+          `${SKIPPED_TRAILER}${JSON.stringify(skipped)}`,
+          '',
+        ].join('\n'),
+      ),
+    );
     const ref = `${this.prefix}${String(state.count + 1).padStart(6, '0')}`;
-    await git(this.worktree, ['update-ref', ref, commit, '']);
+    await (this.running
+      ? this.running.refs.request(
+          `start\0create ${ref}\0${commit}\0commit\0`,
+          lineWith('commit: ok'),
+        )
+      : git(this.worktree, ['update-ref', ref, commit, '']));
     const createdAt = new Date(seconds * 1000).toISOString();
     const checkpoint = { id: commit, ref, label: title, createdAt, skipped };
-    Object.assign(state, { count: state.count + 1, last: checkpoint, lastTree: tree, warm: true });
+    Object.assign(state, { count: state.count + 1, last: checkpoint, lastTree: tree });
     return checkpoint;
   }
 
   /**
    * The first checkpoint of a worktree just checked out: its HEAD commit itself, so nothing is
-   * read or written but a ref. Later snapshots start from the worktree's own index (refreshed),
-   * so they read only what changed. A worktree that has checkpoints already gets a snapshot.
+   * read or written before the answer. Its ref and the private index (the worktree's own,
+   * refreshed, so later snapshots read only what changed) are written next, before any other
+   * snapshot. A worktree that has checkpoints already gets a snapshot.
    */
   base(label: string): Promise<WorktreeCheckpoint> {
     return this.serialized(async () => {
       const state = await this.state();
-      if (state.count > 0) return this.write(label);
-      const found = await git(this.worktree, ['rev-parse', 'HEAD^{commit}', 'HEAD^{tree}']).catch(
-        () => '',
-      );
-      const [head, tree] = found.trim().split('\n');
       // A repository without commits has no HEAD to stand for the worktree.
-      if (!head || !tree) return this.write(label);
+      if (state.count > 0 || !state.head) return this.write(label);
       const ref = `${this.prefix}${String(1).padStart(6, '0')}`;
-      copyFileSync(path.join(state.gitDir, 'index'), state.index);
-      const env = { GIT_INDEX_FILE: state.index };
-      await Promise.all([
-        git(this.worktree, ['update-ref', ref, head, '']),
-        // Stat data as the files are now (their owner may have changed), so the next snapshot
-        // reads only files whose content changed; a changed file is left for it to find.
-        git(this.worktree, ['update-index', '-q', '--refresh'], undefined, env).catch(() => ''),
-      ]);
       const checkpoint = {
-        id: head,
+        id: state.head.commit,
         ref,
         label: label.replace(/\s+/g, ' ').trim() || 'checkpoint',
         createdAt: new Date().toISOString(),
         skipped: [],
       };
-      Object.assign(state, { count: 1, last: checkpoint, lastTree: tree, warm: true });
+      Object.assign(state, {
+        count: 1,
+        last: checkpoint,
+        lastTree: state.head.tree,
+        pendingRef: { ref, id: checkpoint.id },
+      });
+      // Next in line, but after the answer has been taken: the session does not wait for it.
+      void this.serialized(async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        const helpers = this.helpers(state);
+        copyFileSync(path.join(state.gitDir, 'index'), state.index);
+        const env = { GIT_INDEX_FILE: state.index };
+        const [, status] = await Promise.allSettled([
+          this.writePendingRef(state, helpers),
+          // Refreshes the stat data (the files' owner may have changed), and tells whether the
+          // worktree is HEAD's: then snapshots of named files can build on HEAD's tree. What
+          // preparing the sandbox changed is left for the next snapshot to find.
+          git(
+            this.worktree,
+            ['status', '--porcelain=v1', '-z', '--untracked-files=all'],
+            undefined,
+            env,
+          ),
+        ]);
+        state.warm = status.status === 'fulfilled';
+        if (status.status === 'fulfilled' && status.value === '' && state.count === 1) {
+          state.worktreeTree = state.lastTree;
+        }
+        // A first question to each process, so the first snapshot of a file does not wait for
+        // them to read their packs and rules.
+        await Promise.allSettled([
+          helpers.reader.tree(state.head?.tree ?? ''),
+          helpers.attributes.request('.gitattributes\0', nulTerminated(CONVERSIONS.length * 3)),
+          helpers.ignores.request('.gitignore\0', nulTerminated(4)),
+        ]);
+      }).catch(() => undefined);
       return checkpoint;
     });
+  }
+
+  /** Writes the ref of a checkpoint answered before its ref was written. */
+  private async writePendingRef(state: SnapshotState, helpers?: Helpers): Promise<void> {
+    const pending = state.pendingRef;
+    if (!pending) return;
+    const write = helpers
+      ? helpers.refs.request(
+          `start\0create ${pending.ref}\0${pending.id}\0commit\0`,
+          lineWith('commit: ok'),
+        )
+      : git(this.worktree, ['update-ref', pending.ref, pending.id, '']);
+    await write.catch(async (error) => {
+      // Written already (by an earlier try that was cut short) is written.
+      const found = await git(this.worktree, ['rev-parse', '--verify', '-q', pending.ref]).catch(
+        () => '',
+      );
+      if (found.trim() !== pending.id) throw error;
+    });
+    state.pendingRef = undefined;
+  }
+
+  /**
+   * A checkpoint of the files a tool wrote (or removed), written without starting git: blobs,
+   * the trees on their paths and the commit go straight into the object directory; trees are
+   * read, attributes and ignore rules asked, and the ref written through git processes kept
+   * running. Answers undefined when git's own commands must do it: a file git would convert
+   * (line endings, filters), a symlink or something else than a file, a file over the size
+   * limit, a rule file (`.gitignore`, `.gitattributes`), a path in a submodule.
+   */
+  private async writeFiles(
+    label: string,
+    files: readonly string[],
+  ): Promise<WorktreeCheckpoint | undefined> {
+    const state = await this.state();
+    // Only from a tree the worktree is known to match but for the files named.
+    const from = state.worktreeTree;
+    if (!state.last || !from || state.pendingRef) return undefined;
+    const helpers = this.helpers(state);
+    const settings = await helpers.settings;
+    if (!settings.plain) return undefined;
+    const relative = [...new Set(files.map((file) => this.relative(file)))];
+    if (relative.some((file) => !file || RULE_FILES.has(path.posix.basename(file)))) {
+      return undefined;
+    }
+    this.realRoot ??= realpathSync(this.worktree);
+    const present: Array<{ file: string; full: string; stat: Stats }> = [];
+    const removed: string[] = [];
+    for (const file of relative as string[]) {
+      const full = path.join(this.worktree, file);
+      let stat: Stats;
+      try {
+        stat = lstatSync(full);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+        removed.push(file);
+        continue;
+      }
+      if (!stat.isFile() || stat.size > this.maxFileBytes) return undefined;
+      // git does not follow a symlinked directory; neither does a checkpoint.
+      if (realpathSync(path.dirname(full)) !== path.join(this.realRoot, path.dirname(file))) {
+        return undefined;
+      }
+      present.push({ file, full, stat });
+    }
+    const parts = (file: string) => Buffer.from(file).toString('latin1').split('/');
+    // Asked of two processes at once: how git would store the files, and what the tree has there.
+    const [conversions, entries] = await Promise.all([
+      present.length > 0
+        ? helpers.attributes.request(
+            `${present.map((p) => p.file).join('\0')}\0`,
+            nulTerminated(present.length * CONVERSIONS.length * 3),
+          )
+        : Buffer.alloc(0),
+      Promise.all(present.map(({ file }) => helpers.reader.entry(from, parts(file)))),
+    ]);
+    const fields = conversions.toString('latin1').split('\0');
+    for (let i = 2; i < fields.length; i += 3) {
+      if (fields[i] !== 'unspecified' && fields[i] !== 'unset') return undefined;
+    }
+    const existing = new Map<string, string | undefined>();
+    for (const [i, { file }] of present.entries()) {
+      const entry = entries[i];
+      if (entry?.mode === SUBMODULE_MODE) return undefined;
+      existing.set(file, entry && entry.mode !== TREE_MODE ? entry.mode : undefined);
+    }
+    // A new file that the ignore rules leave out stays out, as `git add` leaves it.
+    const fresh = present.filter((p) => existing.get(p.file) === undefined).map((p) => p.file);
+    const ignored = new Set<string>();
+    if (fresh.length > 0) {
+      const answer = await helpers.ignores.request(
+        `${fresh.join('\0')}\0`,
+        nulTerminated(fresh.length * 4),
+      );
+      const fields = answer.toString('latin1').split('\0');
+      fresh.forEach((file, i) => {
+        const [source, , pattern] = fields.slice(i * 4, i * 4 + 4);
+        if (source && !pattern.startsWith('!')) ignored.add(file);
+      });
+    }
+    const changes: Array<[string, PathChange]> = [];
+    for (const { file, full, stat } of present) {
+      if (ignored.has(file)) continue;
+      const before = existing.get(file);
+      const executable = (stat.mode & 0o100) !== 0;
+      const mode = settings.fileMode
+        ? executable
+          ? '100755'
+          : '100644'
+        : before === '100755'
+          ? '100755'
+          : '100644';
+      changes.push([file, { mode, oid: state.objects.write('blob', readFileSync(full)) }]);
+    }
+    for (const file of removed) changes.push([file, null]);
+    const tree = await helpers.reader.edit(
+      from,
+      changes.map(([file, change]) => [parts(file), change] as const),
+      state.objects,
+    );
+    state.worktreeTree = tree;
+    if (tree === state.lastTree) return { ...state.last, unchanged: true };
+    const written = new Set(relative as string[]);
+    const skipped = state.last.skipped.filter((file) => !written.has(file));
+    return this.record(state, tree, skipped, label);
+  }
+
+  /** A path a tool gave, relative to the worktree in git's form; undefined when it is not one. */
+  private relative(file: string): string | undefined {
+    const relative = path.relative(this.worktree, path.resolve(this.worktree, file));
+    if (!relative || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+    const posix = relative.split(path.sep).join('/');
+    return posix.split('/').includes('.git') ? undefined : posix;
+  }
+
+  /** The processes snapshots of written files use, started on first use. */
+  private helpers(state: SnapshotState): Helpers {
+    if (this.running) return this.running;
+    const batch = (args: string[]) => {
+      const started = new GitBatch(this.worktree, args);
+      started.start();
+      return started;
+    };
+    this.running = {
+      reader: new ObjectReader(batch(['cat-file', '--batch']), state.objects.format),
+      attributes: batch(['check-attr', '--stdin', '-z', ...CONVERSIONS]),
+      ignores: batch(['check-ignore', '--stdin', '-z', '-v', '-n']),
+      refs: batch(['update-ref', '--stdin', '-z']),
+      settings: git(this.worktree, ['config', '-z', '--get-regexp', '^core\\.(autocrlf|filemode)$'])
+        .catch(() => '')
+        .then((out) => {
+          const values = new Map(
+            out
+              .split('\0')
+              .filter(Boolean)
+              .map((record) => {
+                const [key, value = ''] = record.split('\n');
+                return [key.toLowerCase(), value.toLowerCase()] as const;
+              }),
+          );
+          const autocrlf = values.get('core.autocrlf') ?? 'false';
+          return {
+            plain:
+              autocrlf === 'false' || autocrlf === 'no' || autocrlf === 'off' || autocrlf === '0',
+            fileMode: !['false', 'no', 'off', '0'].includes(values.get('core.filemode') ?? 'true'),
+          };
+        }),
+    };
+    return this.running;
   }
 
   private add(pathspecs: string[], env: Record<string, string>): Promise<string> {
@@ -238,16 +533,34 @@ export class WorktreeCheckpoints {
    * kept there between snapshots (so only changed files are read again) and the last checkpoint.
    */
   private state(): Promise<SnapshotState> {
+    const where = [
+      'rev-parse',
+      '--absolute-git-dir',
+      '--git-path',
+      'objects',
+      '--show-object-format',
+    ];
     this.snapshotState ??= Promise.all([
-      git(this.worktree, ['rev-parse', '--absolute-git-dir']),
+      // HEAD too, but a repository without commits has none: then asked again without it.
+      git(this.worktree, [...where, 'HEAD^{commit}', 'HEAD^{tree}']).catch(() =>
+        git(this.worktree, where),
+      ),
       this.list(),
-    ]).then(([gitDir, existing]) => ({
-      gitDir: gitDir.trim(),
-      index: path.join(gitDir.trim(), `tandem-checkpoints-${this.sessionId}.index`),
-      count: existing.length,
-      last: existing.at(-1),
-      warm: false,
-    }));
+    ]).then(([found, existing]) => {
+      const [gitDir, objects, format, commit, tree] = found.trim().split('\n');
+      return {
+        gitDir,
+        index: path.join(gitDir, `tandem-checkpoints-${this.sessionId}.index`),
+        objects: new LooseObjects(
+          path.resolve(this.worktree, objects),
+          format === 'sha256' ? 'sha256' : ('sha1' as ObjectFormat),
+        ),
+        head: commit && tree ? { commit, tree } : undefined,
+        count: existing.length,
+        last: existing.at(-1),
+        warm: false,
+      };
+    });
     return this.snapshotState;
   }
 
@@ -265,6 +578,8 @@ export class WorktreeCheckpoints {
       );
     }
     const undo = await this.snapshot(`before restoring ${target.label}`);
+    // The worktree is the target's now, but for files a restore leaves: found by the next snapshot.
+    (await this.state()).worktreeTree = undefined;
     const diff = (filter: string) =>
       git(this.worktree, [
         'diff',

@@ -24,6 +24,7 @@ import {
   type SessionState,
 } from './session-state';
 import { WorktreeCheckpoints } from '../../sandbox/checkpoints';
+import { resolveLexically } from '../../sandbox/workspace-path';
 import type { CommandGate } from '../../sandbox/policy/command-gate';
 import type { ExecOptions, Sandbox, SandboxProvider } from '../../sandbox/sandbox';
 import { ensureRevision } from '../../sandbox/git';
@@ -78,8 +79,11 @@ interface Running {
   lastWorktree?: string;
   /** Time spent checkpointing in the current step. */
   stepCheckpointMs: number;
-  /** A command ran or a file was written since the last worktree snapshot. */
-  dirty: boolean;
+  /**
+   * What changed in the worktree since its last snapshot: nothing, the files tools wrote (only
+   * they are read again), or anything, after a command ran.
+   */
+  dirty: boolean | Set<string>;
   activity: { at: number; what: Activity };
 }
 
@@ -239,8 +243,13 @@ export class SessionService {
       const path = await this.deps
         .sandboxes()
         .worktree({ sessionId, flow: session.flow, workspaceFolder });
-      const { undo } = await new WorktreeCheckpoints(path, sessionId).restore(commit);
-      worktree = { undo: undo.id, restored: commit };
+      const checkpoints = new WorktreeCheckpoints(path, sessionId);
+      try {
+        const { undo } = await checkpoints.restore(commit);
+        worktree = { undo: undo.id, restored: commit };
+      } finally {
+        checkpoints.close();
+      }
     }
     const restored = store.restore(sessionId, target, worktree);
     this.deps.publish(restored.snapshot);
@@ -267,6 +276,7 @@ export class SessionService {
       this.resumeFrom.delete(id);
       this.running.set(id, running);
       const run = this.run(id, running).finally(() => {
+        running.worktree?.close();
         this.running.delete(id);
         this.runs.delete(id);
         this.references.delete(id);
@@ -497,6 +507,7 @@ export class SessionService {
         );
       }
     }
+    running.worktree?.close();
     running.worktree = checkpoints;
     if (!target) {
       // A worktree just made is its starting commit: that is its first checkpoint.
@@ -516,11 +527,14 @@ export class SessionService {
   ): Promise<string | undefined> {
     if (!running.worktree) return running.lastWorktree;
     // Nothing ran in the sandbox and no file was written: the worktree is as last snapshotted.
-    if (!running.dirty && running.lastWorktree) return running.lastWorktree;
+    const dirty = running.dirty;
+    if (!dirty && running.lastWorktree) return running.lastWorktree;
     running.dirty = false;
     try {
-      running.lastWorktree = (await running.worktree.snapshot(label)).id;
+      const files = dirty instanceof Set ? [...dirty] : undefined;
+      running.lastWorktree = (await running.worktree.snapshot(label, { files })).id;
     } catch (error) {
+      running.dirty = true;
       this.deps.store.event(
         id,
         'checkpoint_failed',
@@ -622,7 +636,10 @@ export class SessionService {
       },
       sandbox: (options) =>
         this.prepareSandbox(id, running, progress, options).then((s) =>
-          observedSandbox(s, store, id, touch, () => (running.dirty = true)),
+          observedSandbox(s, store, id, touch, (file) => {
+            if (file === undefined || running.dirty === true) running.dirty = true;
+            else running.dirty = (running.dirty || new Set<string>()).add(file);
+          }),
         ),
       timing: ({ checkpointMs, ...timing }) => {
         // Counted per step, and written with the step's end.
@@ -798,13 +815,20 @@ function observedSandbox(
   store: SessionStore,
   id: string,
   touch: (what?: Activity) => void,
-  changing: () => void,
+  changing: (file?: string) => void,
 ): Sandbox {
   return new Proxy(sandbox, {
     get(target, property, receiver) {
       if (property === 'writeFile') {
         return (file: string, content: string) => {
-          changing();
+          // The file as the worktree has it; a path that is not one is checked by the write.
+          let relative: string | undefined;
+          try {
+            relative = resolveLexically(target, file).relative;
+          } catch {
+            relative = undefined;
+          }
+          changing(relative);
           return target.writeFile(file, content);
         };
       }
