@@ -70,20 +70,24 @@ async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
   );
 
   if (context.files.length === 0) {
-    const note = await ctx.step('post_summary', () =>
-      ctx.forge.createMergeRequestNote(
-        projectPath,
-        iid,
-        summaryBody(
-          'Nothing here could be reviewed.',
-          { inline: [], elsewhere: [] },
-          context.skipped,
+    const url = await ctx.step(
+      'post_summary',
+      () =>
+        noteOnce(
+          ctx,
+          mr.webUrl,
+          summaryBody(
+            'Nothing here could be reviewed.',
+            { inline: [], elsewhere: [] },
+            context.skipped,
+          ),
+          'summary',
         ),
-      ),
+      IDEMPOTENT,
     );
     return {
       summary: `Nothing in ${ctx.reference.label} could be reviewed; a note says why.`,
-      links: [mrLink(mr.webUrl, iid), { label: 'Summary note', url: note.url }],
+      links: [mrLink(mr.webUrl, iid), { label: 'Summary note', url }],
     };
   }
 
@@ -93,16 +97,19 @@ async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
     () => askForReview(ctx, reviewMessages(mr, context.text)),
     IDEMPOTENT,
   );
-  const placement = placeFindings(review.findings, context.files, refs);
-
-  const posted = await ctx.step('post_comments', () => postInline(ctx, placement));
-
-  const note = await ctx.step('post_summary', () =>
-    ctx.forge.createMergeRequestNote(
-      projectPath,
-      iid,
-      summaryBody(review.summary, placement, context.skipped),
-    ),
+  // Posting is safe to run again after an interruption: what is on GitLab already (found by
+  // its marker) is not posted twice.
+  const placement = await ctx.step(
+    'post_comments',
+    () => postInline(ctx, placeFindings(review.findings, context.files, refs)),
+    IDEMPOTENT,
+  );
+  const posted = placement.inline.length;
+  const url = await ctx.step(
+    'post_summary',
+    () =>
+      noteOnce(ctx, mr.webUrl, summaryBody(review.summary, placement, context.skipped), 'summary'),
+    IDEMPOTENT,
   );
   const total = review.findings.length;
   return {
@@ -111,7 +118,7 @@ async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
       `${total} finding${total === 1 ? '' : 's'}, ${posted} posted inline, and a summary note` +
       (context.skipped.length ? `; ${context.skipped.length} skipped` : '') +
       '.',
-    links: [mrLink(mr.webUrl, iid), { label: 'Summary note', url: note.url }],
+    links: [mrLink(mr.webUrl, iid), { label: 'Summary note', url }],
   };
 }
 
@@ -143,33 +150,70 @@ async function consistentVersion(ctx: FlowContext): Promise<{ refs: DiffRefs; di
  * Posts each placed finding; one GitLab refuses (a position it will not take) moves into the
  * summary note instead of ending the review with half its comments posted.
  */
-async function postInline(ctx: FlowContext, placement: Placement): Promise<number> {
+/**
+ * Posts the inline findings; a comment GitLab refuses moves to the summary. Answers where each
+ * finding ended up. Each comment carries a hidden marker of the session and the finding, so a
+ * run after an interruption skips the ones posted before it.
+ */
+async function postInline(ctx: FlowContext, placement: Placement): Promise<Placement> {
   const { projectPath, id: iid } = ctx.reference;
-  const inline = [...placement.inline];
-  placement.inline.length = 0;
-  for (const placed of inline) {
+  const outcome: Placement = { inline: [], elsewhere: [...placement.elsewhere] };
+  const earlier = (await ctx.forge.getMergeRequestNotes(projectPath, iid)).map((n) => n.body);
+  for (const [index, placed] of placement.inline.entries()) {
     ctx.signal.throwIfAborted();
     const { finding, position } = placed;
     const where = `${position.newPath}:${position.newLine ?? position.oldLine}`;
+    const marker = reviewMarker(ctx, `comment ${index + 1}`);
+    if (earlier.some((body) => body.includes(marker))) {
+      outcome.inline.push(placed);
+      ctx.event('comment_posted', `${finding.severity} on ${where}: posted before, kept`, {
+        position,
+      });
+      continue;
+    }
     try {
       const note = await ctx.forge.createDiffDiscussion(
         projectPath,
         iid,
-        findingBody(finding),
+        `${findingBody(finding)}\n\n${marker}`,
         position,
       );
-      placement.inline.push(placed);
+      outcome.inline.push(placed);
       ctx.event('comment_posted', `${finding.severity} on ${where}`, { url: note.url, position });
     } catch (error) {
       if ((error as Error).name !== 'ForgeError') throw error;
-      placement.elsewhere.push(finding);
+      outcome.elsewhere.push(finding);
       ctx.event(
         'comment_refused',
         `GitLab refused the comment on ${where}: ${(error as Error).message}`,
       );
     }
   }
-  return placement.inline.length;
+  return outcome;
+}
+
+/** A hidden line naming the session and what a comment is, to find it again on GitLab. */
+function reviewMarker(ctx: FlowContext, what: string): string {
+  return `<!-- tandem code review ${ctx.sessionId}: ${what} -->`;
+}
+
+/**
+ * Posts the note on the merge request unless an earlier run of the session did (found by its
+ * marker); answers the note's address.
+ */
+async function noteOnce(
+  ctx: FlowContext,
+  webUrl: string,
+  body: string,
+  what: string,
+): Promise<string> {
+  const { projectPath, id: iid } = ctx.reference;
+  const marker = reviewMarker(ctx, what);
+  const earlier = (await ctx.forge.getMergeRequestNotes(projectPath, iid)).find((n) =>
+    n.body.includes(marker),
+  );
+  if (earlier) return `${webUrl}#note_${earlier.id}`;
+  return (await ctx.forge.createMergeRequestNote(projectPath, iid, `${body}\n\n${marker}`)).url;
 }
 
 async function askForReview(ctx: FlowContext, messages: ModelMessage[]): Promise<ReviewSubmission> {
