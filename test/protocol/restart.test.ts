@@ -172,4 +172,47 @@ describe('restarts lose nothing: sessions, events and pending approvals survive'
     const done = await sessionWhere(second, sessionId, isFinished, 30_000);
     assert.equal(done.status, 'completed', done.error);
   });
+
+  for (const point of [
+    { what: 'the second inline comment', at: /\/discussions$/, n: 2 },
+    { what: 'the summary note', at: /\/notes$/, n: 1 },
+  ]) {
+    it(`Code Review killed once GitLab took ${point.what}: the restart resumes it on its own and posts nothing twice`, async () => {
+      playRecordedModel(world.model, world.base, world.head);
+      let seen = 0;
+      world.gitlab.beforeReply = async (request) => {
+        if (request.method !== 'POST' || !point.at.test(request.path)) return;
+        if (++seen === point.n) await first.kill();
+      };
+      const first = await start();
+      const sessionId = await startReview(first, 'group/app!7', 'cli');
+      await first.exited;
+      world.gitlab.beforeReply = undefined;
+      const where = { project: 'group/app', iid: 7 };
+      const before = {
+        discussions: world.gitlab.discussions(where).length,
+        notes: world.gitlab.notes(where).length,
+      };
+
+      const second = await start();
+      const done = await sessionWhere(second, sessionId, isFinished);
+      assert.equal(done.status, 'completed', done.error);
+      const discussions = world.gitlab.discussions(where);
+      const notes = world.gitlab.notes(where);
+      console.log(
+        `      killed with ${before.discussions} comments and ${before.notes} notes on GitLab; after the restart ${discussions.length} and ${notes.length}`,
+      );
+      assert.equal(discussions.length, 4, 'each inline finding once');
+      assert.equal(new Set(discussions.map((d) => d.body)).size, 4);
+      assert.equal(notes.length, 1, 'one summary note');
+      assert.match(notes[0].body, /4 posted as inline comments\./);
+      assert.match(done.result?.summary ?? '', /5 findings, 4 posted inline, and a summary note/);
+      assert.match(done.result!.links[1].url, /#note_\d+$/);
+
+      // Resumed on its own (posting is safe to repeat): nobody was asked.
+      const details = await second.request<SessionGetResult>('tandem/session/get', { sessionId });
+      assert.ok(details.events.some((e) => e.type === 'resume' && /on its own/.test(e.message)));
+      assert.ok(details.events.some((e) => e.type === 'step_replayed'));
+    });
+  }
 });
