@@ -314,6 +314,12 @@ describe('worktree checkpoints (real git)', () => {
         assert.equal(treeOf(dir, next.id), gitsTree(dir));
         assert.equal(run(dir, ['rev-parse', `${next.id}^`]).trim(), first.id);
         assert.equal((await restarted.list()).at(-1)?.id, next.id, 'its ref is written');
+        // Closed (the session ended): no process starts again; git's own commands still work.
+        restarted.close();
+        write(dir, 'src/app.js', 'console.log(7);\n');
+        const closed = await restarted.snapshot('after close', { files: ['src/app.js'] });
+        assert.deepEqual(restarted.taken, { fromFiles: 1, withGit: 2 });
+        assert.equal(treeOf(dir, closed.id), gitsTree(dir));
       } finally {
         restarted.close();
       }

@@ -113,6 +113,7 @@ export class WorktreeCheckpoints {
   /** Snapshots taken from the files a tool named, and through git's own commands. */
   readonly taken = { fromFiles: 0, withGit: 0 };
   private realRoot?: string;
+  private closed = false;
 
   constructor(
     private readonly worktree: string,
@@ -179,8 +180,12 @@ export class WorktreeCheckpoints {
     await this.queue;
   }
 
-  /** Ends the processes kept running for snapshots; a later snapshot starts them again. */
+  /**
+   * Ends the processes kept running for snapshots, for good: snapshots still asked for go
+   * through git's own commands.
+   */
   close(): void {
+    this.closed = true;
     const helpers = this.running;
     this.running = undefined;
     if (!helpers) return;
@@ -319,6 +324,7 @@ export class WorktreeCheckpoints {
       void this.serialized(async () => {
         await new Promise((resolve) => setImmediate(resolve));
         const helpers = this.helpers(state);
+        if (!helpers) return;
         copyFileSync(path.join(state.gitDir, 'index'), state.index);
         const env = { GIT_INDEX_FILE: state.index };
         const [, status] = await Promise.allSettled([
@@ -386,6 +392,7 @@ export class WorktreeCheckpoints {
     const from = state.worktreeTree;
     if (!state.last || !from || state.pendingRef) return undefined;
     const helpers = this.helpers(state);
+    if (!helpers) return undefined;
     const settings = await helpers.settings;
     if (!settings.plain) return undefined;
     const relative = [...new Set(files.map((file) => this.relative(file)))];
@@ -483,9 +490,9 @@ export class WorktreeCheckpoints {
     return posix.split('/').includes('.git') ? undefined : posix;
   }
 
-  /** The processes snapshots of written files use, started on first use. */
-  private helpers(state: SnapshotState): Helpers {
-    if (this.running) return this.running;
+  /** The processes snapshots of written files use, started on first use; none once closed. */
+  private helpers(state: SnapshotState): Helpers | undefined {
+    if (this.running || this.closed) return this.running;
     const batch = (args: string[]) => {
       const started = new GitBatch(this.worktree, args);
       started.start();
