@@ -329,6 +329,67 @@ describe('worktree checkpoints (real git)', () => {
     }
   });
 
+  it('changes a command makes between snapshots of named files are found, rules too', async () => {
+    const checkpoints = new WorktreeCheckpoints(dir, 'mixed');
+    try {
+      await checkpoints.base('worktree created');
+      await checkpoints.idle();
+      const same = async (label: string, files?: string[]) => {
+        const checkpoint = await checkpoints.snapshot(label, { files });
+        assert.equal(treeOf(dir, checkpoint.id), gitsTree(dir), label);
+        return checkpoint;
+      };
+      write(dir, 'src/app.js', 'console.log(2);\n');
+      await same('a tool edits', ['src/app.js']);
+      // A command puts the file back as HEAD has it: the private index, which a snapshot of
+      // named files does not write, has it so too; the checkpoint must not be the last one.
+      run(dir, ['checkout', '--', 'src/app.js']);
+      const undone = await same('a command undoes it');
+      assert.equal(undone.unchanged, undefined);
+      // A command changes the rules: new files are judged by the new ones.
+      write(dir, '.gitignore', '*.log\n');
+      await same('a command changes the ignore rules');
+      write(dir, 'node_modules/x/index.js', 'now taken\n');
+      await same('a file the old rules ignored', ['node_modules/x/index.js']);
+      write(dir, '.gitattributes', '*.txt text\n');
+      await same('a command adds attributes');
+      write(dir, 'notes.txt', 'one\r\n');
+      await same('a file they convert', ['notes.txt']);
+      write(dir, 'memo', 'm\n');
+      fs.appendFileSync(path.join(dir, '.gitignore'), 'memo\n');
+      await same('more rules');
+      write(dir, ':memo', 'not the ignored memo\n');
+      const colon = await same('a name git could read as a pathspec', [':memo']);
+      assert.equal(run(dir, ['show', `${colon.id}::memo`]), 'not the ignored memo\n');
+      assert.ok(checkpoints.taken.fromFiles >= 2, JSON.stringify(checkpoints.taken));
+    } finally {
+      checkpoints.close();
+    }
+  });
+
+  it('a crash right after the first checkpoint (before its ref is written) still resumes to it', async () => {
+    const first = new WorktreeCheckpoints(dir, 'crashed');
+    const base = await first.base('worktree created');
+    // The server dies here: the base was answered (and recorded), its ref not yet written.
+    first.close();
+    assert.deepEqual(await new WorktreeCheckpoints(dir, 'crashed').list(), []);
+    write(dir, 'src/app.js', 'console.log("left by the crash");\n');
+    const resumed = new WorktreeCheckpoints(dir, 'crashed');
+    try {
+      const found = await resumed.snapshot('found at resume');
+      await resumed.restore(base.id);
+      assert.equal(fs.readFileSync(path.join(dir, 'src/app.js'), 'utf8'), 'console.log(1);\n');
+      await resumed.restore(found.id);
+      assert.match(fs.readFileSync(path.join(dir, 'src/app.js'), 'utf8'), /left by the crash/);
+      // Only commits of the worktree's own branch stand in for a missing ref.
+      const identity = ['-c', 'user.name=t', '-c', 'user.email=t@t'];
+      const other = run(dir, [...identity, 'commit-tree', '-m', 'x', `${base.id}^{tree}`]).trim();
+      await assert.rejects(resumed.restore(other), /No checkpoint/);
+    } finally {
+      resumed.close();
+    }
+  });
+
   it('files git would convert, links, rule files and big files go through git, with the same result', async () => {
     const checkpoints = new WorktreeCheckpoints(dir, 'converted', 1024);
     try {

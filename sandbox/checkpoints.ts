@@ -63,6 +63,11 @@ interface SnapshotState {
    * named files builds on. Unknown after a restart, a restore, or changes made elsewhere.
    */
   worktreeTree?: string;
+  /**
+   * The tree the private index holds. Snapshots of named files do not write the index, so it
+   * may be older than the last checkpoint's.
+   */
+  indexTree?: string;
 }
 
 /** Processes kept running for snapshots of files the session wrote. */
@@ -217,6 +222,7 @@ export class WorktreeCheckpoints {
         await git(this.worktree, ['read-tree', (await this.head()) ?? '--empty'], undefined, env);
       skipped = await this.largeFiles(env);
       await this.add(['.', ...skipped.map((p) => `:(exclude,literal)${p}`)], env);
+      this.rulesChanged();
     } else {
       // Only what differs from the private index (by its stat data) is read. Files checkpoints
       // wrote without git differ from it too: git's index is built to tell by stat data alone,
@@ -233,7 +239,10 @@ export class WorktreeCheckpoints {
           ),
         ),
       ];
-      if (changed.length === 0 && state.last) {
+      // A rule file changed (or may have): its rules are read again.
+      if (changed.some((file) => RULE_FILES.has(path.posix.basename(file)))) this.rulesChanged();
+      // The worktree is the index's tree: when that is the last checkpoint's, nothing changed.
+      if (changed.length === 0 && state.last && state.indexTree === state.lastTree) {
         Object.assign(state, { warm: true, worktreeTree: state.lastTree });
         return { ...state.last, unchanged: true };
       }
@@ -245,8 +254,7 @@ export class WorktreeCheckpoints {
     }
     // A large file the index already tracks stays as it has it: never recorded as deleted.
     const tree = (await git(this.worktree, ['write-tree'], undefined, env)).trim();
-    state.warm = true;
-    state.worktreeTree = tree;
+    Object.assign(state, { warm: true, worktreeTree: tree, indexTree: tree });
     if (state.last && tree === state.lastTree) return { ...state.last, unchanged: true };
     return this.record(state, tree, skipped.sort(), label);
   }
@@ -340,8 +348,9 @@ export class WorktreeCheckpoints {
           ),
         ]);
         state.warm = status.status === 'fulfilled';
+        // Nothing staged, changed or new: the index and the worktree are HEAD's tree.
         if (status.status === 'fulfilled' && status.value === '' && state.count === 1) {
-          state.worktreeTree = state.lastTree;
+          Object.assign(state, { worktreeTree: state.lastTree, indexTree: state.lastTree });
         }
         // A first question to each process, so the first snapshot of a file does not wait for
         // them to read their packs and rules.
@@ -445,8 +454,9 @@ export class WorktreeCheckpoints {
     const fresh = present.filter((p) => existing.get(p.file) === undefined).map((p) => p.file);
     const ignored = new Set<string>();
     if (fresh.length > 0) {
+      // `./` first: check-ignore reads a path as a pathspec (`:memo` would be `memo`).
       const answer = await helpers.ignores.request(
-        `${fresh.join('\0')}\0`,
+        fresh.map((file) => `./${file}\0`).join(''),
         nulTerminated(fresh.length * 4),
       );
       const fields = answer.toString('latin1').split('\0');
@@ -493,16 +503,30 @@ export class WorktreeCheckpoints {
   /** The processes snapshots of written files use, started on first use; none once closed. */
   private helpers(state: SnapshotState): Helpers | undefined {
     if (this.running || this.closed) return this.running;
-    const batch = (args: string[]) => {
-      const started = new GitBatch(this.worktree, args);
-      started.start();
-      return started;
-    };
     this.running = {
-      reader: new ObjectReader(batch(['cat-file', '--batch']), state.objects.format),
-      attributes: batch(['check-attr', '--stdin', '-z', ...CONVERSIONS]),
-      ignores: batch(['check-ignore', '--stdin', '-z', '-v', '-n']),
-      refs: batch(['update-ref', '--stdin', '-z']),
+      reader: new ObjectReader(this.batch(['cat-file', '--batch']), state.objects.format),
+      refs: this.batch(['update-ref', '--stdin', '-z']),
+      ...this.rules(),
+    };
+    return this.running;
+  }
+
+  private batch(args: string[]): GitBatch {
+    const started = new GitBatch(this.worktree, args);
+    started.start();
+    return started;
+  }
+
+  /**
+   * What decides how git stores a file and whether it takes it: attributes, ignore rules and
+   * settings. git reads them once per process, so they are asked again of new processes when
+   * they may have changed.
+   */
+  private rules(): Pick<Helpers, 'attributes' | 'ignores' | 'settings'> {
+    return {
+      attributes: this.batch(['check-attr', '--stdin', '-z', ...CONVERSIONS]),
+      // As `git add` with a fresh index sees a new file.
+      ignores: this.batch(['check-ignore', '--stdin', '-z', '-v', '-n', '--no-index']),
       settings: git(this.worktree, ['config', '-z', '--get-regexp', '^core\\.(autocrlf|filemode)$'])
         .catch(() => '')
         .then((out) => {
@@ -523,7 +547,15 @@ export class WorktreeCheckpoints {
           };
         }),
     };
-    return this.running;
+  }
+
+  /** After a rule file may have changed: the running processes' rules are read again. */
+  private rulesChanged(): void {
+    const helpers = this.running;
+    if (!helpers) return;
+    helpers.attributes.close();
+    helpers.ignores.close();
+    Object.assign(helpers, this.rules());
   }
 
   private add(pathspecs: string[], env: Record<string, string>): Promise<string> {
@@ -577,7 +609,8 @@ export class WorktreeCheckpoints {
    * undoes this restore.
    */
   async restore(id: string): Promise<{ restored: WorktreeCheckpoint; undo: WorktreeCheckpoint }> {
-    const target = (await this.list()).find((c) => c.id === id || c.ref === id);
+    const target =
+      (await this.list()).find((c) => c.id === id || c.ref === id) ?? (await this.ofBranch(id));
     if (!target) {
       throw new SandboxError(
         `No checkpoint ${id} in this session: pick one from the session's checkpoints.`,
@@ -618,6 +651,21 @@ export class WorktreeCheckpoints {
       }
     }
     return { restored: target, undo };
+  }
+
+  /**
+   * A commit of the worktree's branch (its start, say) as a checkpoint: the first checkpoint of
+   * a worktree is its HEAD commit, recorded before its ref is written; a crash in between leaves
+   * it without one.
+   */
+  private async ofBranch(id: string): Promise<WorktreeCheckpoint | undefined> {
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(id)) return undefined;
+    const ancestor = await git(this.worktree, ['merge-base', '--is-ancestor', id, 'HEAD']).then(
+      () => true,
+      () => false,
+    );
+    if (!ancestor) return undefined;
+    return { id, ref: '', label: 'the worktree as created', createdAt: '', skipped: [] };
   }
 
   /** HEAD's commit, or undefined in a repository without commits. */

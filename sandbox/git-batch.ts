@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { SandboxError } from './sandbox';
 
 /** How long one answer may take before the process is ended and the request fails. */
@@ -30,17 +31,26 @@ export class GitBatch {
   private readonly pending: Pending[] = [];
   private stderr = '';
   private timer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly cwd: string,
     private readonly args: string[],
+    /** git's own variables for the process, e.g. `GIT_LITERAL_PATHSPECS`. */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   /** Sends `input` and resolves with the answer `read` finds in the output. */
   request(input: string | Buffer, read: AnswerReader): Promise<Buffer> {
     return new Promise<Buffer>((done, fail) => {
+      if (this.closed) {
+        fail(new SandboxError(`git ${this.args[0]} was closed`, 'prepare_failed'));
+        return;
+      }
       const child = this.process();
       this.pending.push({ read, done, fail });
+      // Waiting for an answer keeps the process (the server, a script) alive; idle, it does not.
+      handle(child.stdout).ref();
       this.arm();
       child.stdin.write(input);
     });
@@ -56,8 +66,9 @@ export class GitBatch {
     this.process();
   }
 
-  /** Ends the process (it is started again by a later request). */
+  /** Ends the process, for good: later requests fail. */
   close(): void {
+    this.closed = true;
     if (this.pending.length > 0) this.failAll(new Error(`git ${this.args[0]} was closed`));
     const child = this.child;
     this.child = undefined;
@@ -83,6 +94,7 @@ export class GitBatch {
 
   private process(): ChildProcessWithoutNullStreams {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
+    if (this.closed) throw new SandboxError(`git ${this.args[0]} was closed`, 'prepare_failed');
     const child = spawn('git', ['-c', 'safe.directory=*', '-C', this.cwd, ...this.args], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -90,6 +102,7 @@ export class GitBatch {
         LC_ALL: 'C',
         // Each answer is written out at once, not when a buffer fills.
         GIT_FLUSH: '1',
+        ...this.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -115,9 +128,7 @@ export class GitBatch {
     child.stdin.on('error', () => undefined);
     // Kept running between requests without keeping the server alive at its end.
     child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr]) {
-      (stream as unknown as { unref?: () => void }).unref?.();
-    }
+    for (const stream of [child.stdin, child.stdout, child.stderr]) handle(stream).unref();
     return child;
   }
 
@@ -138,6 +149,7 @@ export class GitBatch {
       clearTimeout(this.timer);
       this.timer = undefined;
       this.arm();
+      if (this.pending.length === 0 && this.child) handle(this.child.stdout).unref();
       head.done(answer);
     }
   }
@@ -152,6 +164,11 @@ export class GitBatch {
     this.child = undefined;
     if (child && child.exitCode === null) child.kill('SIGKILL');
   }
+}
+
+/** A child's pipe is a socket: it can stop keeping the event loop alive, and start again. */
+function handle(stream: unknown): { ref(): void; unref(): void } {
+  return stream as Socket;
 }
 
 /** An answer that ends with the `count`-th NUL byte. */

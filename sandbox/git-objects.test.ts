@@ -84,7 +84,7 @@ describe('git objects written without git, read through running git processes', 
     });
   }
 
-  it('a running git answers requests sent together in order, and is started again after it died', async () => {
+  it('a running git answers requests sent together in order, is started again after it died, and not after close', async () => {
     git(dir, ['init', '-q']);
     fs.writeFileSync(path.join(dir, '.gitignore'), '*.log\n');
     const batch = new GitBatch(dir, ['check-ignore', '--stdin', '-z', '-v', '-n']);
@@ -100,6 +100,23 @@ describe('git objects written without git, read through running git processes', 
       process.kill(batch.pid as number, 'SIGKILL');
       await assert.rejects(killed, /git check-ignore ended/);
       assert.equal(await ask('again.txt'), 'again.txt', 'started again');
+      const pid = batch.pid as number;
+      batch.close();
+      // Closed for good: nothing starts it again.
+      await assert.rejects(ask('late.txt'), /was closed/);
+      assert.equal(batch.pid, undefined);
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (let waited = 0; alive() && waited < 10_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(alive(), false, 'the process ended');
     } finally {
       batch.close();
     }

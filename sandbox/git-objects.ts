@@ -124,12 +124,15 @@ export class ObjectReader {
     return match[1];
   }
 
-  /** The entry at `parts` under tree `root`, if there is one. */
+  /**
+   * The entry at `parts` under tree `root`, if there is one; a submodule on the way is answered
+   * instead, since what lies below it is the submodule's.
+   */
   async entry(root: string, parts: readonly string[]): Promise<TreeEntry | undefined> {
     let tree = root;
     for (let i = 0; i < parts.length; i++) {
       const found = (await this.tree(tree)).find((e) => e.name === parts[i]);
-      if (!found || i === parts.length - 1) return found;
+      if (!found || i === parts.length - 1 || found.mode === SUBMODULE_MODE) return found;
       if (found.mode !== TREE_MODE) return undefined;
       tree = found.oid;
     }

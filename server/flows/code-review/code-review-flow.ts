@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ModelError, type ModelMessage, type ModelResponse } from '../../chat/model';
 import { AccessLevel, type DiffRefs, type FileDiff } from '../../forge/forge';
 import type { Flow, FlowContext, FlowResult } from '../flow';
@@ -163,7 +164,7 @@ async function postInline(ctx: FlowContext, placement: Placement): Promise<Place
     ctx.signal.throwIfAborted();
     const { finding, position } = placed;
     const where = `${position.newPath}:${position.newLine ?? position.oldLine}`;
-    const marker = reviewMarker(ctx, `comment ${index + 1}`);
+    const marker = reviewMarker(ctx, `comment ${index + 1}`, placed);
     if (earlier.some((body) => body.includes(marker))) {
       outcome.inline.push(placed);
       ctx.event('comment_posted', `${finding.severity} on ${where}: posted before, kept`, {
@@ -192,9 +193,13 @@ async function postInline(ctx: FlowContext, placement: Placement): Promise<Place
   return outcome;
 }
 
-/** A hidden line naming the session and what a comment is, to find it again on GitLab. */
-function reviewMarker(ctx: FlowContext, what: string): string {
-  return `<!-- tandem code review ${ctx.sessionId}: ${what} -->`;
+/**
+ * A hidden line naming the session, what a comment is and a digest of its content, to find it
+ * again on GitLab: a review asked again (after a restore) with other findings posts them.
+ */
+function reviewMarker(ctx: FlowContext, what: string, content: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
+  return `<!-- tandem code review ${ctx.sessionId}: ${what} ${digest} -->`;
 }
 
 /**
@@ -208,7 +213,7 @@ async function noteOnce(
   what: string,
 ): Promise<string> {
   const { projectPath, id: iid } = ctx.reference;
-  const marker = reviewMarker(ctx, what);
+  const marker = reviewMarker(ctx, what, body);
   const earlier = (await ctx.forge.getMergeRequestNotes(projectPath, iid)).find((n) =>
     n.body.includes(marker),
   );
