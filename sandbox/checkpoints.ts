@@ -88,6 +88,13 @@ const RULE_FILES = new Set(['.gitignore', '.gitattributes', '.gitmodules']);
 const FAST_PATH_FAILURES = 3;
 
 const SKIPPED_TRAILER = 'Tandem-Skipped: ';
+/** How git's settings say "false". */
+const FALSE = new Set(['false', 'no', 'off', '0']);
+
+/** A checkpoint's title: one line. */
+function titleOf(label: string): string {
+  return label.replace(/\s+/g, ' ').trim() || 'checkpoint';
+}
 
 function refPrefix(sessionId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(sessionId) || sessionId.includes('..')) {
@@ -271,7 +278,7 @@ export class WorktreeCheckpoints {
     label: string,
   ): Promise<WorktreeCheckpoint> {
     const parent = state.last?.id ?? (await this.head());
-    const title = label.replace(/\s+/g, ' ').trim() || 'checkpoint';
+    const title = titleOf(label);
     const seconds = Math.floor(Date.now() / 1000);
     const signature = `tandem <tandem@localhost> ${seconds} +0000`;
     const commit = state.objects.write(
@@ -290,13 +297,8 @@ export class WorktreeCheckpoints {
         ].join('\n'),
       ),
     );
-    const ref = `${this.prefix}${String(state.count + 1).padStart(6, '0')}`;
-    await (this.running
-      ? this.running.refs.request(
-          `start\0create ${ref}\0${commit}\0commit\0`,
-          lineWith('commit: ok'),
-        )
-      : git(this.worktree, ['update-ref', ref, commit, '']));
+    const ref = this.refName(state.count + 1);
+    await this.createRef(ref, commit);
     const createdAt = new Date(seconds * 1000).toISOString();
     const checkpoint = { id: commit, ref, label: title, createdAt, skipped };
     Object.assign(state, { count: state.count + 1, last: checkpoint, lastTree: tree });
@@ -314,11 +316,11 @@ export class WorktreeCheckpoints {
       const state = await this.state();
       // A repository without commits has no HEAD to stand for the worktree.
       if (state.count > 0 || !state.head) return this.write(label);
-      const ref = `${this.prefix}${String(1).padStart(6, '0')}`;
+      const ref = this.refName(1);
       const checkpoint = {
         id: state.head.commit,
         ref,
-        label: label.replace(/\s+/g, ' ').trim() || 'checkpoint',
+        label: titleOf(label),
         createdAt: new Date().toISOString(),
         skipped: [],
       };
@@ -336,7 +338,7 @@ export class WorktreeCheckpoints {
         copyFileSync(path.join(state.gitDir, 'index'), state.index);
         const env = { GIT_INDEX_FILE: state.index };
         const [, status] = await Promise.allSettled([
-          this.writePendingRef(state, helpers),
+          this.writePendingRef(state),
           // Refreshes the stat data (the files' owner may have changed), and tells whether the
           // worktree is HEAD's: then snapshots of named files can build on HEAD's tree. What
           // preparing the sandbox changed is left for the next snapshot to find.
@@ -364,17 +366,23 @@ export class WorktreeCheckpoints {
     });
   }
 
+  /** `refs/tandem/sessions/<session>/checkpoints/<n>`, numbered so they sort as made. */
+  private refName(ordinal: number): string {
+    return `${this.prefix}${String(ordinal).padStart(6, '0')}`;
+  }
+
+  /** Creates a ref that must not exist yet: through the running `update-ref`, when there is one. */
+  private createRef(ref: string, id: string): Promise<unknown> {
+    return this.running
+      ? this.running.refs.request(`start\0create ${ref}\0${id}\0commit\0`, lineWith('commit: ok'))
+      : git(this.worktree, ['update-ref', ref, id, '']);
+  }
+
   /** Writes the ref of a checkpoint answered before its ref was written. */
-  private async writePendingRef(state: SnapshotState, helpers?: Helpers): Promise<void> {
+  private async writePendingRef(state: SnapshotState): Promise<void> {
     const pending = state.pendingRef;
     if (!pending) return;
-    const write = helpers
-      ? helpers.refs.request(
-          `start\0create ${pending.ref}\0${pending.id}\0commit\0`,
-          lineWith('commit: ok'),
-        )
-      : git(this.worktree, ['update-ref', pending.ref, pending.id, '']);
-    await write.catch(async (error) => {
+    await this.createRef(pending.ref, pending.id).catch(async (error) => {
       // Written already (by an earlier try that was cut short) is written.
       const found = await git(this.worktree, ['rev-parse', '--verify', '-q', pending.ref]).catch(
         () => '',
@@ -468,15 +476,11 @@ export class WorktreeCheckpoints {
     const changes: Array<[string, PathChange]> = [];
     for (const { file, full, stat } of present) {
       if (ignored.has(file)) continue;
-      const before = existing.get(file);
-      const executable = (stat.mode & 0o100) !== 0;
-      const mode = settings.fileMode
-        ? executable
-          ? '100755'
-          : '100644'
-        : before === '100755'
-          ? '100755'
-          : '100644';
+      // Without core.fileMode, git keeps the mode it had.
+      const executable = settings.fileMode
+        ? (stat.mode & 0o100) !== 0
+        : existing.get(file) === '100755';
+      const mode = executable ? '100755' : '100644';
       changes.push([file, { mode, oid: state.objects.write('blob', readFileSync(full)) }]);
     }
     for (const file of removed) changes.push([file, null]);
@@ -539,11 +543,9 @@ export class WorktreeCheckpoints {
                 return [key.toLowerCase(), value.toLowerCase()] as const;
               }),
           );
-          const autocrlf = values.get('core.autocrlf') ?? 'false';
           return {
-            plain:
-              autocrlf === 'false' || autocrlf === 'no' || autocrlf === 'off' || autocrlf === '0',
-            fileMode: !['false', 'no', 'off', '0'].includes(values.get('core.filemode') ?? 'true'),
+            plain: FALSE.has(values.get('core.autocrlf') ?? 'false'),
+            fileMode: !FALSE.has(values.get('core.filemode') ?? 'true'),
           };
         }),
     };

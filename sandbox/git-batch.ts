@@ -36,17 +36,12 @@ export class GitBatch {
   constructor(
     private readonly cwd: string,
     private readonly args: string[],
-    /** git's own variables for the process, e.g. `GIT_LITERAL_PATHSPECS`. */
-    private readonly env: Record<string, string> = {},
   ) {}
 
   /** Sends `input` and resolves with the answer `read` finds in the output. */
   request(input: string | Buffer, read: AnswerReader): Promise<Buffer> {
     return new Promise<Buffer>((done, fail) => {
-      if (this.closed) {
-        fail(new SandboxError(`git ${this.args[0]} was closed`, 'prepare_failed'));
-        return;
-      }
+      // Throws (so fails the request) once closed.
       const child = this.process();
       this.pending.push({ read, done, fail });
       // Waiting for an answer keeps the process (the server, a script) alive; idle, it does not.
@@ -102,7 +97,6 @@ export class GitBatch {
         LC_ALL: 'C',
         // Each answer is written out at once, not when a buffer fills.
         GIT_FLUSH: '1',
-        ...this.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -94,17 +94,18 @@ export function publishStep(ctx: FlowContext, input: PublishInput): Promise<Publ
 
 /**
  * Comments on a merge request unless a note containing `marker` is already there (an earlier
- * run of the session posted it before a crash).
+ * run of the session posted it before a crash); answers the note's address.
  */
 export async function noteOnce(
   ctx: FlowContext,
-  iid: number,
+  mr: { iid: number; webUrl: string },
   note: { body: string; marker: string },
-): Promise<void> {
+): Promise<string> {
   const { projectPath } = ctx.reference;
-  const notes = await ctx.forge.getMergeRequestNotes(projectPath, iid);
-  if (notes.some((n) => n.body.includes(note.marker))) return;
-  await ctx.forge.createMergeRequestNote(projectPath, iid, note.body);
+  const notes = await ctx.forge.getMergeRequestNotes(projectPath, mr.iid);
+  const earlier = notes.find((n) => n.body.includes(note.marker));
+  if (earlier) return `${mr.webUrl}#note_${earlier.id}`;
+  return (await ctx.forge.createMergeRequestNote(projectPath, mr.iid, note.body)).url;
 }
 
 function refuse(branch: string): never {

@@ -126,8 +126,8 @@ describe('publishing a flow’s work: idempotent after a crash', function () {
       body: 'Fixed in http://x/group/app/-/merge_requests/9.',
       marker: '/merge_requests/9',
     };
-    await noteOnce(ctx, mr.iid, note);
-    await noteOnce(ctx, mr.iid, note);
+    await noteOnce(ctx, mr, note);
+    await noteOnce(ctx, mr, note);
     const posted = gitlab.notes({ noteable: 'merge_request' }).filter((n) => n.iid === 4);
     assert.deepEqual(
       posted.map((n) => n.body),

@@ -3,6 +3,7 @@ import { ModelError, type ModelMessage, type ModelResponse } from '../../chat/mo
 import { AccessLevel, type DiffRefs, type FileDiff } from '../../forge/forge';
 import type { Flow, FlowContext, FlowResult } from '../flow';
 import { FlowError, IDEMPOTENT } from '../flow';
+import { noteOnce } from '../publish';
 import { findingBody, type Placement, placeFindings, summaryBody } from './review-comments';
 import { buildReviewContext } from './review-context';
 import { ReviewSubmission, reviewMessages, SUBMIT_REVIEW, submitReviewTool } from './review-prompt';
@@ -74,15 +75,14 @@ async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
     const url = await ctx.step(
       'post_summary',
       () =>
-        noteOnce(
+        summaryOnce(
           ctx,
-          mr.webUrl,
+          mr,
           summaryBody(
             'Nothing here could be reviewed.',
             { inline: [], elsewhere: [] },
             context.skipped,
           ),
-          'summary',
         ),
       IDEMPOTENT,
     );
@@ -108,8 +108,7 @@ async function runCodeReview(ctx: FlowContext): Promise<FlowResult> {
   const posted = placement.inline.length;
   const url = await ctx.step(
     'post_summary',
-    () =>
-      noteOnce(ctx, mr.webUrl, summaryBody(review.summary, placement, context.skipped), 'summary'),
+    () => summaryOnce(ctx, mr, summaryBody(review.summary, placement, context.skipped)),
     IDEMPOTENT,
   );
   const total = review.findings.length;
@@ -202,23 +201,14 @@ function reviewMarker(ctx: FlowContext, what: string, content: unknown): string 
   return `<!-- tandem code review ${ctx.sessionId}: ${what} ${digest} -->`;
 }
 
-/**
- * Posts the note on the merge request unless an earlier run of the session did (found by its
- * marker); answers the note's address.
- */
-async function noteOnce(
+/** Posts the summary note unless an earlier run of the session did; answers its address. */
+function summaryOnce(
   ctx: FlowContext,
-  webUrl: string,
+  mr: { iid: number; webUrl: string },
   body: string,
-  what: string,
 ): Promise<string> {
-  const { projectPath, id: iid } = ctx.reference;
-  const marker = reviewMarker(ctx, what, body);
-  const earlier = (await ctx.forge.getMergeRequestNotes(projectPath, iid)).find((n) =>
-    n.body.includes(marker),
-  );
-  if (earlier) return `${webUrl}#note_${earlier.id}`;
-  return (await ctx.forge.createMergeRequestNote(projectPath, iid, `${body}\n\n${marker}`)).url;
+  const marker = reviewMarker(ctx, 'summary', body);
+  return noteOnce(ctx, mr, { body: `${body}\n\n${marker}`, marker });
 }
 
 async function askForReview(ctx: FlowContext, messages: ModelMessage[]): Promise<ReviewSubmission> {

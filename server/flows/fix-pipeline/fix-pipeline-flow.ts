@@ -240,7 +240,7 @@ async function publishFix(
   });
   if (original) {
     const fixUrl = published.mergeRequest.webUrl;
-    await noteOnce(ctx, original.iid, {
+    await noteOnce(ctx, original, {
       body: `Pipeline #${id} failed; tandem opened ${fixUrl} with a fix into \`${targetBranch}\`.`,
       marker: fixUrl,
     });
